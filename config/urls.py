@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
+from wagtail.documents import urls as wagtaildocs_urls
+
+from accounts import views as account_views
+from core import views as core_views
+
+# Not translated by URL prefix: the admin (it follows each user's admin
+# language), machine endpoints (API, sitemap, health) and documents.
+urlpatterns = [
+    # Staff sign in through allauth's login so its MFA stage always applies.
+    path("admin/login/", account_views.login, name="admin_login"),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path("healthz", core_views.health, name="health"),
+]
+
+# Public pages: English at the root, French under /fr/, German under /de/.
+urlpatterns += i18n_patterns(
+    path("accounts/", include("accounts.urls")),
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns

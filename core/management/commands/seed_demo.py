@@ -1,0 +1,31 @@
+"""Build the demo site: locales, pages, users and sample data. Idempotent."""
+
+from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
+
+from accounts.demo import DEMO_PASSWORD
+
+# Each app seeds its own data; order matters (pages before the content in them).
+SEEDERS = [
+    "core.seeding.seed_site",
+    "accounts.demo.seed_users",
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the demo site, users and data. Safe to run again."
+
+    def handle(self, *args, **options):
+        for path in SEEDERS:
+            import_string(path)()
+            self.stdout.write(f"  seeded {path.rsplit('.', 2)[0]}")
+        from accounts.demo import DEMO_USERS
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for user in DEMO_USERS:
+            self.stdout.write(f"  {user.email:<24} {user.role}")
+        self.stdout.write(
+            "Staff accounts use TOTP: `.venv/bin/python manage.py demo_totp EMAIL` "
+            "prints the current code."
+        )

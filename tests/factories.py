@@ -1,0 +1,39 @@
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"buyer{n}@example.com")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"Buyer {n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+class StaffUserFactory(UserFactory):
+    email = factory.Sequence(lambda n: f"staff{n}@example.com")
+    is_staff = True
+
+    @factory.post_generation
+    def with_totp(self, create, extracted, **kwargs):
+        if not create:
+            return
+        self.user_permissions.add(
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
+        if extracted:
+            TOTP.activate(self, generate_totp_secret())
