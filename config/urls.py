@@ -16,6 +16,9 @@ urlpatterns = [
     path("admin/login/", account_views.login, name="admin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/v1/", include("policy_pages.api_urls")),
+    path("policies/embed/", include("policy_pages.embed_urls")),
+    path("demo-store/", include("policy_pages.demo_store_urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("healthz", core_views.health, name="health"),
 ]

@@ -39,5 +39,11 @@ def publish_translation(instance, language_code: str, strings: Mapping[str, str]
                     "translation_type": StringTranslation.TRANSLATION_TYPE_MANUAL,
                 },
             )
-    translation.save_target(user=user, publish=True)
-    return instance.get_translation(locale)
+    # Save a draft, then publish it now: wagtail-localize would publish on
+    # commit, from a page object whose tree fields (numchild) may be stale by
+    # then if children were added in the same transaction.
+    translation.save_target(user=user, publish=False)
+    translated = instance.get_translation(locale)
+    translated.get_latest_revision().publish(user=user)
+    translated.refresh_from_db()
+    return translated

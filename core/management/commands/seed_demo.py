@@ -9,6 +9,7 @@ from accounts.demo import DEMO_PASSWORD
 SEEDERS = [
     "core.seeding.seed_site",
     "accounts.demo.seed_users",
+    "policy_pages.seeding.seed_policies",
 ]
 
 

@@ -1,0 +1,315 @@
+"""Demo policy text in English, with French and German translations.
+
+Three versions of the marketplace return policy (past, in force, scheduled)
+and a seller's own policy. Version 2 deliberately has no German text, so the
+site shows its fallback notice.
+"""
+
+from decimal import Decimal
+
+EU_DEMO_MARKETS = ["AT", "BE", "DE", "ES", "FR", "IT", "LU", "NL"]
+
+
+def clause(anchor: str, heading: str, text: str) -> dict:
+    return {
+        "type": "clause",
+        "value": {"anchor": anchor, "heading": heading, "text": f"<p>{text}</p>"},
+    }
+
+
+SCOPE = (
+    "This policy applies to items sold on the marketplace by professional sellers and "
+    "delivered in the countries listed on this page."
+)
+WINDOW_30 = (
+    "You can return most items within 30 days of delivery, for any reason. The day of delivery "
+    "is not counted; if the last day is a weekend or public holiday, you have until the end of "
+    "the next working day."
+)
+WINDOW_45 = (
+    "You can return most items within 45 days of delivery, for any reason. The day of delivery "
+    "is not counted; if the last day is a weekend or public holiday, you have until the end of "
+    "the next working day."
+)
+STATUTORY = (
+    "Whatever this policy says, you keep the statutory 14-day right of withdrawal, counted from "
+    "the delivery of the last item of your order."
+)
+EXCEPTIONS = (
+    "Custom-made items, perishable goods, and sealed hygiene, audio, video or software products "
+    "that you unsealed after delivery cannot be returned. This is judged item by item."
+)
+CONDITIONS = (
+    "Return items unused, with their tags, in their original packaging and with all accessories."
+)
+REFUND_ONLY = "We refund the price to your original means of payment."
+REFUND_CHOICE = (
+    "Choose a refund to your original means of payment, an exchange for another size or colour, "
+    "or store credit with a 10% bonus."
+)
+SHIPPING_V1 = (
+    "Drop off your parcel at a partner point with a QR code (3.90 EUR for a change of mind) or "
+    "print a prepaid label (5.90 EUR). Returns of defective or wrong items are always free."
+)
+SHIPPING_V3 = (
+    "Drop off your parcel at a partner point with a QR code, free of charge, or print a prepaid "
+    "label (4.90 EUR for a change of mind). Returns of defective or wrong items are always free."
+)
+FEES = (
+    "We charge no restocking fee. If an item was handled beyond what is needed to check it, we "
+    "may deduct its loss of value."
+)
+DEADLINES = (
+    "We approve your return within 2 business days. Send the item back within 14 days of "
+    "approval. We refund you within 14 days of your withdrawal notice."
+)
+BUTTON = (
+    "You can withdraw online with the “Withdraw from contract here” button in your account, "
+    "then confirm. We acknowledge your withdrawal by email with its content, date and time."
+)
+
+HEADINGS = {
+    "Scope": ("Champ d'application", "Geltungsbereich"),
+    "Return window": ("Délai de retour", "Rückgabefrist"),
+    "Statutory right of withdrawal": ("Droit légal de rétractation", "Gesetzliches Widerrufsrecht"),
+    "Items that cannot be returned": ("Articles non retournables", "Nicht rückgabefähige Artikel"),
+    "Condition of items": ("État des articles", "Zustand der Artikel"),
+    "Refunds, exchanges and store credit": (
+        "Remboursements, échanges et avoirs",
+        "Erstattung, Umtausch und Guthaben",
+    ),
+    "Return shipping": ("Frais de retour", "Rückversand"),
+    "Fees and deductions": ("Frais et déductions", "Gebühren und Abzüge"),
+    "Deadlines": ("Délais", "Fristen"),
+    "Withdrawal button": ("Bouton de rétractation", "Widerrufsbutton"),
+}
+
+TEXTS = {
+    "Return policy": ("Politique de retour", "Rückgaberichtlinie"),
+    "Returns within 30 days of delivery, free returns of defective items.": (
+        "Retours sous 30 jours après la livraison, retour gratuit des articles défectueux.",
+        "Rückgabe innerhalb von 30 Tagen nach Lieferung, kostenloser Rückversand defekter Artikel.",
+    ),
+    "Returns within 45 days of delivery, free drop-off returns.": (
+        "Retours sous 45 jours après la livraison, dépôt en point relais gratuit.",
+        "Rückgabe innerhalb von 45 Tagen nach Lieferung, kostenlose Abgabe an einer Annahmestelle.",
+    ),
+    SCOPE: (
+        "Cette politique s'applique aux articles vendus sur la place de marché par des vendeurs "
+        "professionnels et livrés dans les pays indiqués sur cette page.",
+        "Diese Richtlinie gilt für Artikel, die auf dem Marktplatz von gewerblichen Verkäufern "
+        "verkauft und in die auf dieser Seite genannten Länder geliefert werden.",
+    ),
+    WINDOW_30: (
+        "Vous pouvez retourner la plupart des articles dans les 30 jours suivant la livraison, "
+        "sans avoir à vous justifier. Le jour de la livraison ne compte pas ; si le dernier jour "
+        "tombe un week-end ou un jour férié, vous avez jusqu'à la fin du jour ouvrable suivant.",
+        "Sie können die meisten Artikel innerhalb von 30 Tagen nach der Lieferung ohne Angabe von "
+        "Gründen zurückgeben. Der Liefertag wird nicht mitgezählt; fällt der letzte Tag auf ein "
+        "Wochenende oder einen Feiertag, haben Sie bis zum Ende des nächsten Werktags Zeit.",
+    ),
+    WINDOW_45: (
+        "Vous pouvez retourner la plupart des articles dans les 45 jours suivant la livraison, "
+        "sans avoir à vous justifier. Le jour de la livraison ne compte pas ; si le dernier jour "
+        "tombe un week-end ou un jour férié, vous avez jusqu'à la fin du jour ouvrable suivant.",
+        "Sie können die meisten Artikel innerhalb von 45 Tagen nach der Lieferung ohne Angabe von "
+        "Gründen zurückgeben. Der Liefertag wird nicht mitgezählt; fällt der letzte Tag auf ein "
+        "Wochenende oder einen Feiertag, haben Sie bis zum Ende des nächsten Werktags Zeit.",
+    ),
+    STATUTORY: (
+        "Quoi que dise cette politique, vous conservez le droit légal de rétractation de 14 jours, "
+        "à compter de la livraison du dernier article de votre commande.",
+        "Unabhängig von dieser Richtlinie behalten Sie Ihr gesetzliches 14-tägiges Widerrufsrecht "
+        "ab Lieferung des letzten Artikels Ihrer Bestellung.",
+    ),
+    EXCEPTIONS: (
+        "Les articles personnalisés, les denrées périssables et les produits d'hygiène, audio, "
+        "vidéo ou logiciels scellés que vous avez descellés après la livraison ne peuvent pas être "
+        "retournés. Cela s'apprécie article par article.",
+        "Maßanfertigungen, verderbliche Waren sowie versiegelte Hygiene-, Audio-, Video- oder "
+        "Softwareprodukte, deren Versiegelung Sie nach der Lieferung entfernt haben, sind von der "
+        "Rückgabe ausgeschlossen. Dies wird für jeden Artikel einzeln beurteilt.",
+    ),
+    CONDITIONS: (
+        "Retournez les articles non utilisés, avec leurs étiquettes, dans leur emballage d'origine "
+        "et avec tous leurs accessoires.",
+        "Senden Sie Artikel unbenutzt, mit Etiketten, in der Originalverpackung und mit allem "
+        "Zubehör zurück.",
+    ),
+    REFUND_ONLY: (
+        "Nous remboursons le prix sur votre moyen de paiement d'origine.",
+        "Wir erstatten den Preis auf Ihr ursprüngliches Zahlungsmittel.",
+    ),
+    REFUND_CHOICE: (
+        "Choisissez un remboursement sur votre moyen de paiement d'origine, un échange contre une "
+        "autre taille ou couleur, ou un avoir avec un bonus de 10 %.",
+        "Wählen Sie eine Erstattung auf Ihr ursprüngliches Zahlungsmittel, einen Umtausch in eine "
+        "andere Größe oder Farbe oder ein Guthaben mit 10 % Bonus.",
+    ),
+    SHIPPING_V1: (
+        "Déposez votre colis dans un point relais partenaire avec un QR code (3,90 EUR pour un "
+        "changement d'avis) ou imprimez une étiquette prépayée (5,90 EUR). Le retour des articles "
+        "défectueux ou erronés est toujours gratuit.",
+        "Geben Sie Ihr Paket mit einem QR-Code an einer Partner-Annahmestelle ab (3,90 EUR bei "
+        "Nichtgefallen) oder drucken Sie ein vorfrankiertes Etikett (5,90 EUR). Die Rücksendung "
+        "defekter oder falscher Artikel ist immer kostenlos.",
+    ),
+    SHIPPING_V3: (
+        "Déposez gratuitement votre colis dans un point relais partenaire avec un QR code, ou "
+        "imprimez une étiquette prépayée (4,90 EUR pour un changement d'avis). Le retour des "
+        "articles défectueux ou erronés est toujours gratuit.",
+        "Geben Sie Ihr Paket kostenlos mit einem QR-Code an einer Partner-Annahmestelle ab oder "
+        "drucken Sie ein vorfrankiertes Etikett (4,90 EUR bei Nichtgefallen). Die Rücksendung "
+        "defekter oder falscher Artikel ist immer kostenlos.",
+    ),
+    FEES: (
+        "Nous ne facturons aucuns frais de remise en stock. Si un article a été manipulé au-delà "
+        "de ce qui est nécessaire pour l'examiner, nous pouvons déduire sa perte de valeur.",
+        "Wir berechnen keine Wiedereinlagerungsgebühr. Wurde ein Artikel über die Prüfung hinaus "
+        "benutzt, können wir den Wertverlust abziehen.",
+    ),
+    DEADLINES: (
+        "Nous validons votre retour sous 2 jours ouvrés. Renvoyez l'article dans les 14 jours "
+        "suivant la validation. Nous vous remboursons dans les 14 jours suivant votre "
+        "rétractation.",
+        "Wir genehmigen Ihre Rücksendung innerhalb von 2 Werktagen. Senden Sie den Artikel "
+        "innerhalb von 14 Tagen nach der Genehmigung zurück. Wir erstatten innerhalb von 14 Tagen "
+        "nach Ihrem Widerruf.",
+    ),
+    BUTTON: (
+        "Vous pouvez vous rétracter en ligne avec le bouton « Renoncer au contrat ici » dans votre "
+        "compte, puis confirmer. Nous accusons réception de votre rétractation par e-mail, avec "
+        "son contenu, sa date et son heure.",
+        "Sie können online mit der Schaltfläche „Vertrag hier widerrufen“ in Ihrem Konto "
+        "widerrufen und dann bestätigen. Wir bestätigen Ihren Widerruf per E-Mail mit Inhalt, "
+        "Datum und Uhrzeit.",
+    ),
+    "Atelier Lumière return policy": (
+        "Politique de retour d'Atelier Lumière",
+        "Rückgaberichtlinie von Atelier Lumière",
+    ),
+    "Atelier Lumière accepts returns within 60 days of delivery.": (
+        "Atelier Lumière accepte les retours dans les 60 jours suivant la livraison.",
+        "Atelier Lumière akzeptiert Rücksendungen innerhalb von 60 Tagen nach der Lieferung.",
+    ),
+    "Policies": ("Politiques", "Richtlinien"),
+    "Every policy that governs your orders, with all its versions.": (
+        "Toutes les politiques qui s'appliquent à vos commandes, avec toutes leurs versions.",
+        "Alle Richtlinien, die für Ihre Bestellungen gelten, mit allen Versionen.",
+    ),
+}
+
+
+def strings_for(language: str) -> dict[str, str]:
+    index = {"fr": 0, "de": 1}[language]
+    table = {source: pair[index] for source, pair in TEXTS.items()}
+    table.update({source: pair[index] for source, pair in HEADINGS.items()})
+    return table
+
+
+def shipping(method, fee, clause_anchor="6"):
+    return {
+        "method": method,
+        "fee": Decimal(fee),
+        "change_of_mind_payer": "buyer" if Decimal(fee) else "merchant",
+        "defect_payer": "merchant",
+        "clause": clause_anchor,
+    }
+
+
+BASE_RULES = {
+    "kind": "return",
+    "markets": EU_DEMO_MARKETS,
+    "currency": "EUR",
+    "window_start": "delivery",
+    "window_clause": "2",
+    "exceptions_clause": "3",
+    "require_original_packaging": True,
+    "require_tags": True,
+    "require_accessories": True,
+    "require_unused": True,
+    "conditions_clause": "4",
+    "resolutions_clause": "5",
+    "restocking_fee_percent": Decimal("0"),
+    "diminished_value_deduction": True,
+    "money_clause": "7",
+    "approval_business_days": 2,
+    "ship_back_days": 14,
+    "refund_days": 14,
+    "deadlines_clause": "8",
+}
+
+COMMON_CLAUSES = [
+    clause("1", "Scope", SCOPE),
+    None,  # the window clause, per version
+    clause("2.1", "Statutory right of withdrawal", STATUTORY),
+    clause("3", "Items that cannot be returned", EXCEPTIONS),
+    clause("4", "Condition of items", CONDITIONS),
+]
+
+
+def _clauses(window, resolutions, shipping_text, button=False):
+    clauses = [c for c in COMMON_CLAUSES if c]
+    clauses.insert(1, clause("2", "Return window", window))
+    clauses += [
+        clause("5", "Refunds, exchanges and store credit", resolutions),
+        clause("6", "Return shipping", shipping_text),
+        clause("7", "Fees and deductions", FEES),
+        clause("8", "Deadlines", DEADLINES),
+    ]
+    if button:
+        clauses.append(clause("9", "Withdrawal button", BUTTON))
+    return clauses
+
+
+MARKETPLACE_VERSIONS = [
+    {
+        "summary": "Returns within 30 days of delivery, free returns of defective items.",
+        "window_days": 30,
+        "offer_exchange": False,
+        "offer_store_credit": False,
+        "store_credit_bonus_percent": Decimal("0"),
+        "clauses": _clauses(WINDOW_30, REFUND_ONLY, SHIPPING_V1),
+        "shipping": [shipping("drop_off", "3.90"), shipping("prepaid_label", "5.90")],
+        "languages": ["fr", "de"],
+        "days_from_now": -300,
+    },
+    {
+        "summary": "Returns within 30 days of delivery, free returns of defective items.",
+        "window_days": 30,
+        "offer_exchange": True,
+        "offer_store_credit": True,
+        "store_credit_bonus_percent": Decimal("10"),
+        "clauses": _clauses(WINDOW_30, REFUND_CHOICE, SHIPPING_V1, button=True),
+        "shipping": [shipping("drop_off", "3.90"), shipping("prepaid_label", "5.90")],
+        "languages": ["fr"],  # no German text for this version
+        "days_from_now": -120,
+    },
+    {
+        "summary": "Returns within 45 days of delivery, free drop-off returns.",
+        "window_days": 45,
+        "offer_exchange": True,
+        "offer_store_credit": True,
+        "store_credit_bonus_percent": Decimal("10"),
+        "clauses": _clauses(WINDOW_45, REFUND_CHOICE, SHIPPING_V3, button=True),
+        "shipping": [shipping("drop_off", "0"), shipping("prepaid_label", "4.90")],
+        "languages": ["fr", "de"],
+        "days_from_now": 36,
+    },
+]
+
+SELLER_POLICY = {
+    "title": "Atelier Lumière return policy",
+    "slug": "atelier-lumiere-returns",
+    "seller_ref": "atelier-lumiere",
+    "markets": ["BE", "FR"],
+    "summary": "Atelier Lumière accepts returns within 60 days of delivery.",
+    "window_days": 60,
+    "offer_exchange": True,
+    "offer_store_credit": True,
+    "store_credit_bonus_percent": Decimal("10"),
+    "clauses": _clauses(WINDOW_30.replace("30", "60"), REFUND_CHOICE, SHIPPING_V3),
+    "shipping": [shipping("drop_off", "0"), shipping("prepaid_label", "4.90")],
+    "days_from_now": -200,
+}
+TEXTS[WINDOW_30.replace("30", "60")] = tuple(text.replace("30", "60") for text in TEXTS[WINDOW_30])

@@ -1,0 +1,79 @@
+"""Public routes of a policy page: in force now, every version, a permalink
+per version, and a comparison of two versions. Every route of a translated
+page reads the versions of the source policy, in the page's locale."""
+
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+
+from . import services
+from .cache import policy_cache_generation
+from .diff import compare_versions
+
+
+class PolicyRoutesMixin(RoutablePageMixin):
+    def _render(self, request, template, context):
+        context = {
+            **self.get_context(request),
+            "cache_generation": policy_cache_generation(),
+            **context,
+        }
+        return TemplateResponse(request, template, context)
+
+    def _version_context(self, version, in_force):
+        now = timezone.now()
+        return {
+            "version": version,
+            "localized": services.text_for(version, self.locale),
+            "in_force": in_force,
+            "is_current": in_force is not None and in_force.pk == version.pk,
+            "is_scheduled": version.effective_from > now,
+            "is_superseded": in_force is not None and version.number < in_force.number,
+        }
+
+    @path("")
+    def current(self, request):
+        source = self.source_page
+        in_force = services.version_in_force(source)
+        if in_force is None:
+            raise Http404
+        context = self._version_context(in_force, in_force)
+        context["upcoming"] = services.next_scheduled_version(source)
+        return self._render(request, "policy_pages/policy_page.html", context)
+
+    @path("versions/", name="versions")
+    def versions(self, request):
+        rows = services.version_timeline(self.source_page)
+        if not rows:
+            raise Http404
+        return self._render(request, "policy_pages/policy_versions.html", {"rows": rows})
+
+    @path("v/<int:number>/", name="version")
+    def version(self, request, number):
+        source = self.source_page
+        version = source.versions.filter(number=number).first()
+        if version is None:
+            raise Http404
+        context = self._version_context(version, services.version_in_force(source))
+        context["permalink"] = True
+        return self._render(request, "policy_pages/policy_page.html", context)
+
+    @path("compare/<int:a>/<int:b>/", name="compare")
+    def compare(self, request, a, b):
+        versions = {v.number: v for v in self.source_page.versions.filter(number__in=[a, b])}
+        if a == b or a not in versions or b not in versions:
+            raise Http404
+        old, new = versions[a], versions[b]
+        old_text = services.text_for(old, self.locale)
+        new_text = services.text_for(new, self.locale)
+        return self._render(
+            request,
+            "policy_pages/policy_compare.html",
+            {
+                "old": old,
+                "new": new,
+                "comparison": compare_versions(old, old_text.text, new, new_text.text),
+                "is_fallback": old_text.is_fallback or new_text.is_fallback,
+            },
+        )

@@ -1,0 +1,285 @@
+"""Policy operations: recording versions on publish, reading them for display.
+
+Views, the admin, the API and commands call these; none re-implements them.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from wagtail.log_actions import get_active_log_context
+from wagtail.models import Locale, TaskState, WorkflowState
+from wagtail.rich_text import expand_db_html
+
+from .cache import bump_policy_cache
+from .versions import GENESIS_HASH, PolicyVersion, PolicyVersionMarket, PolicyVersionText
+
+logger = logging.getLogger(__name__)
+
+
+def source_policy_page(page):
+    """The page a policy was first written in; translations are copies made
+    after it, so it is the oldest page of its translation group."""
+    from .models import PolicyPage
+
+    if page.pk is None:
+        return page
+    return PolicyPage.objects.filter(translation_key=page.translation_key).order_by("pk").first()
+
+
+def text_snapshot(page) -> dict:
+    """The page's title, summary and clauses as they read now (expanded HTML)."""
+    return {
+        "title": page.title,
+        "summary": page.summary,
+        "clauses": [
+            {
+                "anchor": child.value["anchor"],
+                "heading": child.value["heading"],
+                "html": expand_db_html(child.value["text"].source),
+            }
+            for child in page.clauses
+            if child.block_type == "clause"
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Approval:
+    submitted_by_id: int | None
+    approved_by_id: int | None
+    approved_at: datetime | None
+
+
+def approval_of(page, revision) -> Approval:
+    """Who submitted and who approved the revision being published, from the
+    page's most recent approved workflow run (the "Legal review")."""
+    state = (
+        WorkflowState.objects.for_instance(page)
+        .filter(status=WorkflowState.STATUS_APPROVED)
+        .order_by("-created_at")
+        .first()
+    )
+    if state is None:
+        return Approval(None, None, None)
+    task = (
+        TaskState.objects.filter(workflow_state=state, status=TaskState.STATUS_APPROVED)
+        .order_by("-finished_at")
+        .first()
+    )
+    return Approval(
+        submitted_by_id=state.requested_by_id,
+        approved_by_id=task.finished_by_id if task else None,
+        approved_at=task.finished_at if task else None,
+    )
+
+
+def latest_version(policy) -> PolicyVersion | None:
+    return PolicyVersion.objects.filter(policy=policy).order_by("-number").first()
+
+
+@transaction.atomic
+def record_version(page, revision, *, published_by=None, now: datetime | None = None):
+    """Write the next immutable version of a source policy page.
+
+    effective_from is the later of the page's requested date and the publish
+    time (a version never governs the past), and never before the previous
+    version's.
+    """
+    now = now or timezone.now()
+    rules = page.build_rules()
+    previous = (
+        PolicyVersion.objects.select_for_update().filter(policy=page).order_by("-number").first()
+    )
+    effective_from = max(page.effective_from or now, now)
+    if previous is not None:
+        effective_from = max(effective_from, previous.effective_from)
+    approval = approval_of(page, revision)
+    if approval.approved_by_id is None and published_by is not None:
+        # Published directly by someone allowed to publish (a legal approver).
+        approval = Approval(None, published_by.pk, now)
+    version = PolicyVersion(
+        policy=page,
+        number=(previous.number + 1) if previous else 1,
+        kind=page.kind,
+        seller_ref=page.seller_ref,
+        effective_from=effective_from,
+        rules_json=rules.to_canonical_json(),
+        revision=revision,
+        published_at=now,
+        published_by=published_by,
+        submitted_by_id=approval.submitted_by_id,
+        approved_by_id=approval.approved_by_id,
+        approved_at=approval.approved_at,
+        previous_hash=previous.hash if previous else GENESIS_HASH,
+    )
+    source_text = _new_text(version, page, revision, now)
+    version.hash = version.compute_hash(source_text)
+    version.save()
+    source_text.version = version
+    source_text.hash = source_text.compute_hash()
+    source_text.save()
+    PolicyVersionMarket.objects.bulk_create(
+        PolicyVersionMarket(
+            version=version,
+            market=market,
+            kind=version.kind,
+            seller_ref=version.seller_ref,
+            effective_from=version.effective_from,
+        )
+        for market in rules.markets
+    )
+    transaction.on_commit(bump_policy_cache)
+    logger.info("Policy %s version %s recorded (hash %s)", page.pk, version.number, version.hash)
+    return version
+
+
+def _new_text(version, page, revision, now) -> PolicyVersionText:
+    snapshot = text_snapshot(page)
+    return PolicyVersionText(
+        version=version,
+        locale=page.locale,
+        page=page,
+        revision=revision,
+        title=snapshot["title"],
+        summary=snapshot["summary"],
+        clauses=snapshot["clauses"],
+        published_at=now,
+    )
+
+
+@transaction.atomic
+def attach_translation(page, revision, *, now: datetime | None = None):
+    """Store a published translation's text with the version it translates:
+    the latest version whose rules equal the translation's synchronised rules.
+    A version's text in a locale is written once."""
+    now = now or timezone.now()
+    source = source_policy_page(page)
+    canonical = page.build_rules().to_canonical_json()
+    version = (
+        PolicyVersion.objects.filter(policy=source, rules_json=canonical)
+        .order_by("-number")
+        .first()
+    )
+    if version is None:
+        logger.warning("Translation %s matches no version of policy %s", page.pk, source.pk)
+        return None
+    if PolicyVersionText.objects.filter(version=version, locale=page.locale).exists():
+        return None
+    text = _new_text(version, page, revision, now)
+    text.hash = text.compute_hash()
+    text.save()
+    transaction.on_commit(bump_policy_cache)
+    return text
+
+
+# Demo seeding writes versions with chosen dates itself; it pauses the hook.
+_recording_paused: ContextVar[bool] = ContextVar("policy_recording_paused", default=False)
+
+
+@contextmanager
+def recording_paused():
+    token = _recording_paused.set(True)
+    try:
+        yield
+    finally:
+        _recording_paused.reset(token)
+
+
+def on_policy_published(page, revision) -> None:
+    if _recording_paused.get():
+        return
+    user = get_active_log_context().user
+    published_by = user if getattr(user, "is_authenticated", False) else None
+    if source_policy_page(page).pk == page.pk:
+        record_version(page, revision, published_by=published_by)
+    else:
+        attach_translation(page, revision)
+
+
+# --- reading versions --------------------------------------------------------
+
+
+class VersionStatus:
+    IN_FORCE = "in_force"
+    SCHEDULED = "scheduled"
+    PREVIOUS = "previous"
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: PolicyVersion
+    effective_to: datetime | None
+    status: str
+
+
+def version_timeline(policy, now: datetime | None = None) -> list[VersionRow]:
+    """Every version of a policy with its effective range and status, newest first."""
+    now = now or timezone.now()
+    versions = list(
+        PolicyVersion.objects.filter(policy=policy)
+        .select_related("published_by", "approved_by")
+        .order_by("number")
+    )
+    rows = []
+    in_force = next((v for v in reversed(versions) if v.effective_from <= now), None)
+    for index, version in enumerate(versions):
+        following = versions[index + 1] if index + 1 < len(versions) else None
+        if version.effective_from > now:
+            status = VersionStatus.SCHEDULED
+        elif version == in_force:
+            status = VersionStatus.IN_FORCE
+        else:
+            status = VersionStatus.PREVIOUS
+        rows.append(VersionRow(version, following.effective_from if following else None, status))
+    return list(reversed(rows))
+
+
+def version_in_force(policy, at: datetime | None = None) -> PolicyVersion | None:
+    at = at or timezone.now()
+    return (
+        PolicyVersion.objects.filter(policy=policy, effective_from__lte=at)
+        .order_by("-effective_from", "-number")
+        .first()
+    )
+
+
+def next_scheduled_version(policy, now: datetime | None = None) -> PolicyVersion | None:
+    now = now or timezone.now()
+    return (
+        PolicyVersion.objects.filter(policy=policy, effective_from__gt=now)
+        .order_by("effective_from", "number")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class LocalizedText:
+    text: PolicyVersionText
+    is_fallback: bool  # True when the reader's locale has no text for this version
+
+
+def text_for(version: PolicyVersion, locale: Locale) -> LocalizedText | None:
+    """The version's text in `locale`, else the source text (flagged as fallback)."""
+    texts = {text.locale_id: text for text in version.texts.select_related("locale")}
+    if locale.pk in texts:
+        return LocalizedText(texts[locale.pk], is_fallback=False)
+    source = next((t for t in texts.values() if t.page_id == version.policy_id), None)
+    return LocalizedText(source, is_fallback=True) if source else None
+
+
+def policies_with_versions_in_force(index_page) -> list[dict]:
+    from .models import PolicyPage
+
+    policies = PolicyPage.objects.child_of(index_page).live().order_by("path")
+    rows = []
+    for page in policies:
+        version = version_in_force(page.source_page)
+        rows.append({"page": page, "version": version})
+    return rows

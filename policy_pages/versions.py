@@ -1,0 +1,216 @@
+"""Immutable policy versions, their per-locale texts, the hash chain and the
+in-force lookup.
+
+A version is written once, when a policy is published, and never changes:
+the model refuses updates and deletes, and so does the database (triggers,
+see migrations). Each version's hash covers its canonical content plus the
+previous version's hash, so any later alteration breaks the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, IntegerField, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from .rules import PolicyRules, canonical_json
+
+GENESIS_HASH = "0" * 64
+
+
+class ImmutableRecordError(Exception):
+    """Raised on any attempt to change or remove a policy version or its text."""
+
+
+class ImmutableQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRecordError(f"{self.model.__name__} rows cannot be updated.")
+
+    def delete(self):
+        raise ImmutableRecordError(f"{self.model.__name__} rows cannot be deleted.")
+
+
+class ImmutableModel(models.Model):
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecordError(f"{type(self).__name__} {self.pk} cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(f"{type(self).__name__} {self.pk} cannot be deleted.")
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class PolicyVersion(ImmutableModel):
+    policy = models.ForeignKey(
+        "policy_pages.PolicyPage",
+        on_delete=models.PROTECT,
+        related_name="versions",
+        verbose_name=_("policy"),
+    )
+    number = models.PositiveIntegerField(_("version"))
+    kind = models.CharField(_("kind"), max_length=16)
+    seller_ref = models.CharField(_("seller reference"), max_length=64, blank=True)
+    effective_from = models.DateTimeField(_("effective from"))
+    rules_json = models.TextField(_("rules (canonical JSON)"))
+    revision = models.ForeignKey("wagtailcore.Revision", on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(_("published at"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    previous_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+        ordering = ["policy_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "number"], name="unique_policy_version_number"
+            )
+        ]
+        indexes = [models.Index(fields=["policy", "effective_from"])]
+
+    def __str__(self):
+        return f"{self.policy_id} v{self.number}"
+
+    @property
+    def rules(self) -> PolicyRules:
+        return PolicyRules.from_json(self.rules_json)
+
+    def hashed_content(self, source_text: PolicyVersionText) -> str:
+        """What the hash covers: identity, effective date, rules and source text."""
+        return canonical_json(
+            {
+                "policy": str(self.policy.translation_key),
+                "number": self.number,
+                "kind": self.kind,
+                "effective_from": self.effective_from.isoformat(),
+                "rules": self.rules_json,
+                "source_text": source_text.hashed_content(),
+            }
+        )
+
+    def compute_hash(self, source_text: PolicyVersionText) -> str:
+        return sha256_hex(self.hashed_content(source_text) + self.previous_hash)
+
+
+class PolicyVersionMarket(ImmutableModel):
+    """One row per market of a version: the index the in-force lookup reads.
+    Scope columns are copied from the version so the lookup is one index scan."""
+
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="markets")
+    market = models.CharField(max_length=2)
+    kind = models.CharField(max_length=16)
+    seller_ref = models.CharField(max_length=64, blank=True)
+    effective_from = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "market"], name="unique_version_market")
+        ]
+        indexes = [
+            models.Index(
+                fields=["market", "kind", "seller_ref", "effective_from"],
+                name="policy_in_force_idx",
+            )
+        ]
+
+
+class PolicyVersionText(ImmutableModel):
+    """The published text of one version in one locale."""
+
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="texts")
+    locale = models.ForeignKey("wagtailcore.Locale", on_delete=models.PROTECT, related_name="+")
+    page = models.ForeignKey("policy_pages.PolicyPage", on_delete=models.PROTECT, related_name="+")
+    revision = models.ForeignKey("wagtailcore.Revision", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=255)
+    summary = models.CharField(max_length=255, blank=True)
+    clauses = models.JSONField(default=list)  # [{"anchor", "heading", "html"}]
+    published_at = models.DateTimeField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("policy version text")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "locale"], name="unique_version_locale_text")
+        ]
+
+    def hashed_content(self) -> str:
+        return canonical_json(
+            {
+                "locale": self.locale.language_code,
+                "title": self.title,
+                "summary": self.summary,
+                "clauses": self.clauses,
+            }
+        )
+
+    def compute_hash(self) -> str:
+        # Chained to the version it translates: a text cannot be moved to another.
+        return sha256_hex(self.hashed_content() + self.version.hash)
+
+    def clause(self, anchor: str) -> dict | None:
+        return next((clause for clause in self.clauses if clause["anchor"] == anchor), None)
+
+
+def policy_in_force(
+    market: str, seller: str = "", category: str = "", at: datetime | None = None, kind="return"
+) -> PolicyVersion | None:
+    """The version governing (market, seller) at `at`: the latest one whose
+    effective_from is at or before `at`, a seller's own policy before the
+    marketplace-wide one. `category` does not choose the policy; the category
+    overrides inside its rules apply to it. One indexed query."""
+    from django.utils import timezone
+
+    at = at or timezone.now()
+    sellers = [""] if not seller else [seller, ""]
+    row = (
+        PolicyVersionMarket.objects.filter(
+            market=market, kind=kind, seller_ref__in=sellers, effective_from__lte=at
+        )
+        .annotate(
+            seller_first=Case(
+                When(seller_ref="", then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
+        .select_related("version", "version__policy")
+        .order_by("seller_first", "-effective_from", "-version__number")
+        .first()
+    )
+    return row.version if row else None
