@@ -2,7 +2,6 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
-from .markets import MARKETS
 
 
 class PolicyPageForm(WagtailAdminPageForm):
@@ -29,7 +28,6 @@ class PolicyPageForm(WagtailAdminPageForm):
         for formset in self.formsets.values():
             formset.instance = page
             formset.save(commit=False)
-        self._check_markets(page)
         self._check_clause_citations(page)
         self._check_effective_from(page)
         self._check_overlapping_scope(page)
@@ -37,14 +35,6 @@ class PolicyPageForm(WagtailAdminPageForm):
 
     def _field_or_none(self, name):
         return name if name in self.fields else None
-
-    def _check_markets(self, page):
-        unknown = sorted(set(page.markets or ()) - set(MARKETS))
-        if unknown:
-            self.add_error(
-                self._field_or_none("markets"),
-                _("Unknown market: %(codes)s.") % {"codes": ", ".join(unknown)},
-            )
 
     def _check_clause_citations(self, page):
         anchors = set(page.clause_anchors())
@@ -82,7 +72,10 @@ class PolicyPageForm(WagtailAdminPageForm):
         if not page.effective_from or page.pk is None:
             return
         previous = latest_version(source_policy_page(page))
-        if previous and page.effective_from < previous.effective_from:
+        # The editor shows minutes: a date equal to the previous one up to the
+        # minute is the same date, not an earlier one.
+        floor = previous.effective_from.replace(second=0, microsecond=0) if previous else None
+        if floor and page.effective_from < floor:
             self.add_error(
                 self._field_or_none("effective_from"),
                 _("The effective date cannot be before that of version %(number)s (%(date)s).")

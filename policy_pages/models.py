@@ -20,6 +20,7 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from .blocks import ClauseStreamBlock
+from .fields import ChoiceListField
 from .forms import PolicyPageForm
 from .labels import CONDITION, OVERRIDE_KIND, PAYER, SHIPPING_METHOD, WINDOW_START, choices
 from .markets import MARKET_CHOICES
@@ -38,7 +39,6 @@ from .rules import (
 )
 from .routes import PolicyRoutesMixin
 from .versions import PolicyVersion, PolicyVersionText  # noqa: F401  (models of this app)
-from .widgets import JSONCheckboxSelectMultiple
 
 CLAUSE_HELP = _("The number of the clause that states this rule, e.g. 2 or 2.1.")
 anchor_validator = RegexValidator(r"^(\d{1,3}(\.\d{1,3}){0,3})?$", _("Use a number such as 2.1."))
@@ -119,7 +119,7 @@ class PolicyPage(PolicyRoutesMixin, Page):
         ),
     )
     # Scope.
-    markets = models.JSONField(_("markets"), default=list, blank=True)
+    markets = ChoiceListField(_("markets"), list_choices=MARKET_CHOICES)
     seller_ref = models.CharField(
         _("seller reference"),
         max_length=64,
@@ -200,7 +200,7 @@ class PolicyPage(PolicyRoutesMixin, Page):
     rules_panels = [
         MultiFieldPanel(
             [
-                FieldPanel("markets", widget=JSONCheckboxSelectMultiple(choices=MARKET_CHOICES)),
+                FieldPanel("markets"),
                 FieldPanel("seller_ref"),
                 FieldPanel("currency"),
             ],
@@ -373,14 +373,12 @@ class PolicyCategoryOverride(Orderable):
     )
     kind = models.CharField(_("override"), max_length=16, choices=choices(OVERRIDE_KIND))
     days = models.PositiveSmallIntegerField(_("days"), null=True, blank=True)
-    extra_conditions = models.JSONField(_("extra conditions"), default=list, blank=True)
+    extra_conditions = ChoiceListField(_("extra conditions"), list_choices=choices(CONDITION))
     clause = clause_field()
 
     panels = [
         FieldRowPanel([FieldPanel("category_code"), FieldPanel("kind"), FieldPanel("days")]),
-        FieldPanel(
-            "extra_conditions", widget=JSONCheckboxSelectMultiple(choices=choices(CONDITION))
-        ),
+        FieldPanel("extra_conditions"),
         FieldPanel("clause"),
     ]
 
@@ -388,9 +386,6 @@ class PolicyCategoryOverride(Orderable):
         super().clean()
         if self.kind == OverrideKind.DAYS and self.days is None:
             raise ValidationError({"days": _("Give the number of days for this category.")})
-        unknown = set(self.extra_conditions or ()) - set(Condition)
-        if unknown:
-            raise ValidationError({"extra_conditions": _("Unknown condition.")})
 
     def to_rule(self) -> CategoryOverride:
         return CategoryOverride(
