@@ -7,7 +7,8 @@ The cache is versioned: publishing or unpublishing any page bumps the version
 from django.apps import apps
 from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
-from wagtail.models import Locale, Page
+from django.contrib.contenttypes.models import ContentType
+from wagtail.models import Page
 
 NAV_VERSION_KEY = "core:nav-version"
 NAV_TIMEOUT = 60 * 60
@@ -20,24 +21,6 @@ def bump_nav_version() -> None:
         cache.set(NAV_VERSION_KEY, 2, None)
 
 
-def _first_live_url(model_label: str, locale: Locale) -> str | None:
-    try:
-        model = apps.get_model(model_label)
-    except LookupError:
-        return None
-    page = model.objects.live().filter(locale=locale).first()
-    return page.get_url() if page else None
-
-
-def _policy_links(locale: Locale) -> list[dict]:
-    try:
-        model = apps.get_model("policy_pages.PolicyPage")
-    except LookupError:
-        return []
-    pages = model.objects.live().filter(locale=locale).order_by("path")
-    return [{"title": page.title, "url": page.get_url()} for page in pages]
-
-
 def _safe_reverse(name: str) -> str | None:
     try:
         return reverse(name)
@@ -45,17 +28,46 @@ def _safe_reverse(name: str) -> str | None:
         return None
 
 
+def _content_type_ids(*labels: str) -> dict[str, int]:
+    ids = {}
+    for label in labels:
+        try:
+            ids[label] = ContentType.objects.get_for_model(apps.get_model(label)).pk
+        except LookupError:  # that section's app is not installed
+            continue
+    return ids
+
+
 def build_navigation(language_code: str) -> dict:
-    locale = Locale.objects.filter(language_code=language_code).first()
-    if locale is None:
-        return {"home": "/", "help": None, "policies": None, "returns": None, "footer": []}
-    home = Page.objects.live().filter(depth=2, locale=locale).first()
+    """One query for every page the chrome links to in this language."""
+    types = _content_type_ids(
+        "core.HomePage",
+        "helpcenter.HelpCenterPage",
+        "policy_pages.PolicyIndexPage",
+        "policy_pages.PolicyPage",
+    )
+    pages = (
+        Page.objects.live()
+        .filter(locale__language_code=language_code, content_type_id__in=types.values())
+        .order_by("path")
+    )
+    first: dict[int, Page] = {}
+    footer = []
+    for page in pages:
+        first.setdefault(page.content_type_id, page)
+        if page.content_type_id == types.get("policy_pages.PolicyPage"):
+            footer.append({"title": page.title, "url": page.get_url()})
+
+    def url_of(label):
+        page = first.get(types.get(label))
+        return page.get_url() if page else None
+
     return {
-        "home": home.get_url() if home else "/",
-        "help": _first_live_url("helpcenter.HelpCenterPage", locale),
-        "policies": _first_live_url("policy_pages.PolicyIndexPage", locale),
+        "home": url_of("core.HomePage") or "/",
+        "help": url_of("helpcenter.HelpCenterPage"),
+        "policies": url_of("policy_pages.PolicyIndexPage"),
         "returns": _safe_reverse("return_portal:orders"),
-        "footer": _policy_links(locale),
+        "footer": footer,
     }
 
 

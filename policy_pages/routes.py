@@ -25,7 +25,7 @@ class PolicyRoutesMixin(RoutablePageMixin):
         now = timezone.now()
         return {
             "version": version,
-            "localized": services.text_for(version, self.locale),
+            "localized": services.text_for(version, self.locale_id),
             "in_force": in_force,
             "is_current": in_force is not None and in_force.pk == version.pk,
             "is_scheduled": version.effective_from > now,
@@ -34,12 +34,11 @@ class PolicyRoutesMixin(RoutablePageMixin):
 
     @path("")
     def current(self, request):
-        source = self.source_page
-        in_force = services.version_in_force(source)
+        in_force, upcoming = services.current_and_next(self.source_page)
         if in_force is None:
             raise Http404
         context = self._version_context(in_force, in_force)
-        context["upcoming"] = services.next_scheduled_version(source)
+        context["upcoming"] = upcoming
         return self._render(request, "policy_pages/policy_page.html", context)
 
     @path("versions/", name="versions")
@@ -65,8 +64,8 @@ class PolicyRoutesMixin(RoutablePageMixin):
         if a == b or a not in versions or b not in versions:
             raise Http404
         old, new = versions[a], versions[b]
-        old_text = services.text_for(old, self.locale)
-        new_text = services.text_for(new, self.locale)
+        old_text = services.text_for(old, self.locale_id)
+        new_text = services.text_for(new, self.locale_id)
         return self._render(
             request,
             "policy_pages/policy_compare.html",

@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from wagtail.log_actions import get_active_log_context
-from wagtail.models import Locale, TaskState, WorkflowState
+from wagtail.models import TaskState, WorkflowState
 from wagtail.rich_text import expand_db_html
 
 from .cache import bump_policy_cache
@@ -241,6 +241,18 @@ def version_timeline(policy, now: datetime | None = None) -> list[VersionRow]:
     return list(reversed(rows))
 
 
+def current_and_next(policy, now: datetime | None = None):
+    """The version in force now and the next scheduled one, in one query."""
+    now = now or timezone.now()
+    current = upcoming = None
+    for version in PolicyVersion.objects.filter(policy=policy).order_by("effective_from", "number"):
+        if version.effective_from <= now:
+            current = version
+        elif upcoming is None:
+            upcoming = version
+    return current, upcoming
+
+
 def version_in_force(policy, at: datetime | None = None) -> PolicyVersion | None:
     at = at or timezone.now()
     return (
@@ -265,11 +277,11 @@ class LocalizedText:
     is_fallback: bool  # True when the reader's locale has no text for this version
 
 
-def text_for(version: PolicyVersion, locale: Locale) -> LocalizedText | None:
-    """The version's text in `locale`, else the source text (flagged as fallback)."""
-    texts = {text.locale_id: text for text in version.texts.select_related("locale")}
-    if locale.pk in texts:
-        return LocalizedText(texts[locale.pk], is_fallback=False)
+def text_for(version: PolicyVersion, locale_id: int) -> LocalizedText | None:
+    """The version's text in a locale, else the source text (flagged as fallback)."""
+    texts = {text.locale_id: text for text in version.texts.all()}
+    if locale_id in texts:
+        return LocalizedText(texts[locale_id], is_fallback=False)
     source = next((t for t in texts.values() if t.page_id == version.policy_id), None)
     return LocalizedText(source, is_fallback=True) if source else None
 
