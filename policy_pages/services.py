@@ -154,6 +154,17 @@ def _new_text(version, page, revision, now) -> PolicyVersionText:
     )
 
 
+def version_translated_by(source, translated_page) -> PolicyVersion | None:
+    """The version a translation translates: the latest whose rules equal the
+    rules synchronised onto the translation (rules are never translated)."""
+    canonical = translated_page.build_rules().to_canonical_json()
+    return (
+        PolicyVersion.objects.filter(policy=source, rules_json=canonical)
+        .order_by("-number")
+        .first()
+    )
+
+
 @transaction.atomic
 def attach_translation(page, revision, *, now: datetime | None = None):
     """Store a published translation's text with the version it translates:
@@ -161,12 +172,7 @@ def attach_translation(page, revision, *, now: datetime | None = None):
     A version's text in a locale is written once."""
     now = now or timezone.now()
     source = source_policy_page(page)
-    canonical = page.build_rules().to_canonical_json()
-    version = (
-        PolicyVersion.objects.filter(policy=source, rules_json=canonical)
-        .order_by("-number")
-        .first()
-    )
+    version = version_translated_by(source, page)
     if version is None:
         logger.warning("Translation %s matches no version of policy %s", page.pk, source.pk)
         return None

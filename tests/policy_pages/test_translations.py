@@ -1,0 +1,106 @@
+import time
+
+import pytest
+from django.utils import timezone
+
+from policy_pages.services import record_version
+from policy_pages.versions import PolicyVersion, PolicyVersionText
+from tests.factories import StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def publish_new_version(page, **changes):
+    for field, value in changes.items():
+        setattr(page, field, value)
+    page.effective_from = None
+    revision = page.save_revision()
+    revision.publish()
+    page.refresh_from_db()
+    return PolicyVersion.objects.filter(policy=page).order_by("-number").first()
+
+
+def test_the_rules_are_synchronised_not_translated(policies):
+    from policy_pages.models import PolicyPage
+
+    french = PolicyPage.objects.get(
+        translation_key=policies.translation_key, locale__language_code="fr"
+    )
+
+    assert french.build_rules() == policies.build_rules()
+    assert french.title == "Politique de retour"
+
+
+def test_a_translation_published_later_attaches_to_the_version_it_translates(
+    policies, django_capture_on_commit_callbacks
+):
+    from core.localization import publish_translation as translate
+    from policy_pages import demo_content
+
+    with django_capture_on_commit_callbacks(execute=True):
+        v4 = publish_new_version(policies, window_days=50)
+    assert not v4.texts.filter(locale__language_code="de").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        translate(policies, "de", demo_content.strings_for("de"))
+
+    german = PolicyVersionText.objects.get(version=v4, locale__language_code="de")
+    assert german.title == "Rückgaberichtlinie"
+    assert german.hash == german.compute_hash()
+    # Earlier versions keep the German text they had, or none.
+    assert not PolicyVersionText.objects.filter(
+        version__policy=policies, version__number=2, locale__language_code="de"
+    ).exists()
+
+
+def test_the_translation_editor_names_the_version_being_translated(client, policies):
+    from policy_pages.models import PolicyPage
+
+    french = PolicyPage.objects.get(
+        translation_key=policies.translation_key, locale__language_code="fr"
+    )
+    admin = StaffUserFactory(with_totp=True, is_superuser=True)
+    client.force_login(admin)
+
+    response = client.get(f"/admin/pages/{french.pk}/edit/")
+
+    assert response.status_code == 200
+    assert "You are translating version 3, effective from" in response.content.decode()
+
+
+def test_scheduled_publishing_writes_the_version_when_the_page_goes_live(
+    policies, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    go_live = timezone.now() + timezone.timedelta(seconds=2)
+    policies.window_days = 35
+    policies.go_live_at = go_live
+    revision = policies.save_revision(approved_go_live_at=go_live)
+    revision.publish()
+    assert PolicyVersion.objects.filter(policy=policies).count() == 3  # not live yet
+
+    from policy_pages.models import PolicyPage
+
+    time.sleep(2.5)  # let the scheduled time pass, as Celery beat would find it
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("publish_scheduled", verbosity=0)
+
+    version = PolicyVersion.objects.filter(policy=policies).order_by("-number").first()
+    assert version.number == 4
+    assert version.rules.window_days == 35
+    # Never before the scheduled v3: it takes effect with it.
+    v3 = PolicyVersion.objects.get(policy=policies, number=3)
+    assert version.effective_from >= v3.effective_from
+    assert PolicyPage.objects.get(pk=policies.pk).live
+
+
+def test_record_version_is_numbered_under_a_row_lock_and_chained(policies):
+    page = policies
+    page.window_days = 31
+    revision = page.save_revision()
+    version = record_version(page, revision, now=timezone.now())
+
+    previous = PolicyVersion.objects.get(policy=page, number=version.number - 1)
+    assert version.previous_hash == previous.hash
+    assert version.effective_from >= previous.effective_from
