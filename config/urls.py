@@ -18,7 +18,6 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include("policy_pages.api_urls")),
     path("policies/embed/", include("policy_pages.embed_urls")),
-    path("demo-store/", include("policy_pages.demo_store_urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("healthz", core_views.health, name="health"),
 ]
@@ -26,6 +25,7 @@ urlpatterns = [
 # Public pages: English at the root, French under /fr/, German under /de/.
 urlpatterns += i18n_patterns(
     path("accounts/", include("accounts.urls")),
+    path("demo-store/", include("policy_pages.demo_store_urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

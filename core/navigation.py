@@ -4,6 +4,8 @@ The cache is versioned: publishing or unpublishing any page bumps the version
 (see signals.py), so links never outlive the pages they point to.
 """
 
+import time
+
 from django.apps import apps
 from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
@@ -18,7 +20,7 @@ def bump_nav_version() -> None:
     try:
         cache.incr(NAV_VERSION_KEY)
     except ValueError:
-        cache.set(NAV_VERSION_KEY, 2, None)
+        cache.set(NAV_VERSION_KEY, time.time_ns(), None)
 
 
 def _safe_reverse(name: str) -> str | None:
@@ -72,7 +74,8 @@ def build_navigation(language_code: str) -> dict:
 
 
 def navigation(language_code: str) -> dict:
-    version = cache.get_or_set(NAV_VERSION_KEY, 1, None)
+    # Seeded from the clock so a flushed cache never reuses an old version.
+    version = cache.get_or_set(NAV_VERSION_KEY, time.time_ns, None)
     key = f"core:nav:{version}:{language_code}"
     nav = cache.get(key)
     if nav is None:

@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import embed
+
+app_name = "policy_embed"
+
+urlpatterns = [
+    path("", embed.fragment, name="fragment"),
+    path("frame/", embed.frame, name="frame"),
+]

@@ -234,6 +234,9 @@ WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
 
+# The demo storefront (/demo-store/) shows how a marketplace links its policies.
+DEMO_STORE_ENABLED = env_bool("DEMO_STORE_ENABLED", False)
+
 # Storefront origins allowed to embed policies and call the policy API (CORS).
 STOREFRONT_ORIGINS = env_list("STOREFRONT_ORIGINS")
 
