@@ -3,7 +3,6 @@ from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
 
-
 class PolicyPageForm(WagtailAdminPageForm):
     """Validates a policy as a whole: scope, clause citations, effective date
     and the statutory floors of every market it applies to. A policy that

@@ -14,7 +14,7 @@ from wagtail.admin.panels import (
     ObjectList,
     TabbedInterface,
 )
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
@@ -24,6 +24,7 @@ from .fields import ChoiceListField
 from .forms import PolicyPageForm
 from .labels import CONDITION, OVERRIDE_KIND, PAYER, SHIPPING_METHOD, WINDOW_START, choices
 from .markets import MARKET_CHOICES
+from .routes import PolicyRoutesMixin
 from .rules import (
     CategoryOverride,
     Condition,
@@ -37,16 +38,15 @@ from .rules import (
     ShippingOption,
     WindowStart,
 )
-from .routes import PolicyRoutesMixin
 from .versions import PolicyVersion, PolicyVersionText  # noqa: F401  (models of this app)
 
 CLAUSE_HELP = _("The number of the clause that states this rule, e.g. 2 or 2.1.")
 anchor_validator = RegexValidator(r"^(\d{1,3}(\.\d{1,3}){0,3})?$", _("Use a number such as 2.1."))
 
 
-def clause_field(verbose_name=_("clause")):
+def clause_field():
     return models.CharField(
-        verbose_name,
+        _("clause"),
         max_length=16,
         blank=True,
         validators=[anchor_validator],
@@ -284,16 +284,40 @@ class PolicyPage(PolicyRoutesMixin, Page):
         SynchronizedField("slug"),
         *(
             SynchronizedField(name)
-            for name in (
-                "kind effective_from markets seller_ref currency window_days window_start "
-                "window_clause exclude_custom_made exclude_perishable exclude_unsealed_hygiene "
-                "exclude_unsealed_media exceptions_clause require_original_packaging require_tags "
-                "require_accessories require_unused conditions_clause offer_refund "
-                "offer_store_credit store_credit_bonus_percent offer_exchange resolutions_clause "
-                "restocking_fee_percent diminished_value_deduction money_clause "
-                "approval_business_days ship_back_days refund_days deadlines_clause "
-                "category_overrides shipping_options"
-            ).split()
+            for name in [
+                "kind",
+                "effective_from",
+                "markets",
+                "seller_ref",
+                "currency",
+                "window_days",
+                "window_start",
+                "window_clause",
+                "exclude_custom_made",
+                "exclude_perishable",
+                "exclude_unsealed_hygiene",
+                "exclude_unsealed_media",
+                "exceptions_clause",
+                "require_original_packaging",
+                "require_tags",
+                "require_accessories",
+                "require_unused",
+                "conditions_clause",
+                "offer_refund",
+                "offer_store_credit",
+                "store_credit_bonus_percent",
+                "offer_exchange",
+                "resolutions_clause",
+                "restocking_fee_percent",
+                "diminished_value_deduction",
+                "money_clause",
+                "approval_business_days",
+                "ship_back_days",
+                "refund_days",
+                "deadlines_clause",
+                "category_overrides",
+                "shipping_options",
+            ]
         ),
     ]
 

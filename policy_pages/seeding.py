@@ -41,8 +41,12 @@ def ensure_legal_review(index_pages) -> Workflow:
     access_admin = Permission.objects.get(
         content_type__app_label="wagtailadmin", codename="access_admin"
     )
-    editors.permissions.add(access_admin)
-    approvers.permissions.add(access_admin)
+    # Both groups may read the compliance audit report.
+    view_versions = Permission.objects.get(
+        content_type__app_label="policy_pages", codename="view_policyversion"
+    )
+    editors.permissions.add(access_admin, view_versions)
+    approvers.permissions.add(access_admin, view_versions)
     task, _ = GroupApprovalTask.objects.get_or_create(name="Legal approval")
     task.groups.set([approvers])
     workflow, _ = Workflow.objects.get_or_create(name="Legal review")

@@ -10,7 +10,7 @@ previous version's hash, so any later alteration breaks the chain.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
@@ -47,6 +47,11 @@ class ImmutableModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecordError(f"{type(self).__name__} {self.pk} cannot be deleted.")
+
+
+def _utc(instant: datetime | None) -> str | None:
+    # The same instant must hash the same whatever zone it was loaded in.
+    return instant.astimezone(UTC).isoformat() if instant else None
 
 
 def sha256_hex(text: str) -> str:
@@ -114,15 +119,23 @@ class PolicyVersion(ImmutableModel):
         return PolicyRules.from_json(self.rules_json)
 
     def hashed_content(self, source_text: PolicyVersionText) -> str:
-        """What the hash covers: identity, effective date, rules and source text."""
+        """What the hash covers: identity, scope, dates, rules, source text and
+        the approval trail (who submitted, approved and published, and when)."""
         return canonical_json(
             {
                 "policy": str(self.policy.translation_key),
                 "number": self.number,
                 "kind": self.kind,
-                "effective_from": self.effective_from.isoformat(),
+                "seller": self.seller_ref,
+                "effective_from": _utc(self.effective_from),
                 "rules": self.rules_json,
                 "source_text": source_text.hashed_content(),
+                "revision": self.revision_id,
+                "published_at": _utc(self.published_at),
+                "published_by": self.published_by_id,
+                "submitted_by": self.submitted_by_id,
+                "approved_by": self.approved_by_id,
+                "approved_at": _utc(self.approved_at),
             }
         )
 
@@ -151,6 +164,9 @@ class PolicyVersionMarket(ImmutableModel):
             )
         ]
 
+    def __str__(self):
+        return f"{self.version} in {self.market}"
+
 
 class PolicyVersionText(ImmutableModel):
     """The published text of one version in one locale."""
@@ -170,6 +186,9 @@ class PolicyVersionText(ImmutableModel):
         constraints = [
             models.UniqueConstraint(fields=["version", "locale"], name="unique_version_locale_text")
         ]
+
+    def __str__(self):
+        return f"{self.version} ({self.locale_id})"
 
     def hashed_content(self) -> str:
         return canonical_json(

@@ -24,9 +24,7 @@ def test_policy_page_in_french_reads_the_french_text(client, policies):
     assert "original text is shown" not in html
 
 
-def test_a_locale_without_text_for_the_version_gets_the_source_text_with_a_notice(
-    client, policies
-):
+def test_a_locale_without_text_for_the_version_gets_the_source_text_with_a_notice(client, policies):
     html = client.get("/de/policies/return-policy/").content.decode()
 
     assert "Withdrawal button" in html  # v2 has no German text: English is shown

@@ -38,7 +38,9 @@ def test_each_version_keeps_the_text_of_every_locale_published_for_it(policies):
     }
 
     assert locales == {1: ["de", "en", "fr"], 2: ["en", "fr"], 3: ["de", "en", "fr"]}
-    french = PolicyVersionText.objects.get(version__policy=policies, version__number=2, locale__language_code="fr")
+    french = PolicyVersionText.objects.get(
+        version__policy=policies, version__number=2, locale__language_code="fr"
+    )
     assert french.title == "Politique de retour"
     assert french.clause("9")["heading"] == "Bouton de rétractation"
 
@@ -64,7 +66,8 @@ def test_the_database_refuses_to_update_a_version(policies):
 
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE policy_pages_policyversion SET rules_json = %s WHERE id = %s", ["{}", version.pk]
+            "UPDATE policy_pages_policyversion SET rules_json = %s WHERE id = %s",
+            ["{}", version.pk],
         )
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -80,7 +83,9 @@ def test_the_database_refuses_to_delete_a_version(policies):
     version = PolicyVersion.objects.filter(policy=policies).first()
 
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM policy_pages_policyversionmarket WHERE version_id = %s", [version.pk])
+        cursor.execute(
+            "DELETE FROM policy_pages_policyversionmarket WHERE version_id = %s", [version.pk]
+        )
 
 
 def test_in_force_lookup_takes_the_latest_version_effective_at_the_instant(policies):
