@@ -7,9 +7,9 @@ The cache is versioned: publishing or unpublishing any page bumps the version
 import time
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
-from django.contrib.contenttypes.models import ContentType
 from wagtail.models import Page
 
 NAV_VERSION_KEY = "core:nav-version"
