@@ -1,8 +1,9 @@
 """The site tree: one home page per locale."""
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from .localization import publish_translation
 from .models import HomePage
@@ -32,10 +33,25 @@ def ensure_locales() -> dict[str, Locale]:
     }
 
 
+def ensure_tree_roots() -> Page:
+    """The page and collection roots Wagtail's migrations create; a database
+    flushed since (as browser tests do between tests) no longer has them."""
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(
+            instance=Page(
+                title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page)
+            )
+        )
+    return root
+
+
 @transaction.atomic
 def seed_site() -> HomePage:
     locales = ensure_locales()
-    root = Page.get_first_root_node()
+    root = ensure_tree_roots()
     home = HomePage.objects.filter(locale=locales["en"], depth=2).first()
     if home is None:
         # Wagtail's initial "Welcome" page (and the site on it) is replaced.
