@@ -49,20 +49,28 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+DESKTOP = {"locale": "en-GB", "viewport": {"width": 1280, "height": 900}}
+PHONE = {"locale": "fr-FR", "viewport": {"width": 390, "height": 844}}
+
+
+def _open_page(browser, settings):
+    context = browser.new_context(**settings)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    return context, page
+
+
+@pytest.fixture
+def page(browser):
+    context, page = _open_page(browser, DESKTOP)
     yield page
     context.close()
 
 
 @pytest.fixture
 def phone_page(browser):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    """A small touch screen, for the portal's "usable on a phone" checks."""
+    context, page = _open_page(browser, PHONE)
     yield page
     context.close()
 
