@@ -103,3 +103,12 @@ def test_footer_links_the_policies(client, policies):
     html = client.get("/fr/").content.decode()
 
     assert 'href="/fr/policies/return-policy/"' in html
+
+
+def test_policy_index_reads_versions_in_a_constant_number_of_queries(
+    client, policies, django_assert_max_num_queries
+):
+    client.get("/fr/policies/")  # warm the site chrome's cache
+    with django_assert_max_num_queries(12):
+        response = client.get("/fr/policies/")
+    assert "Version 2" in response.content.decode()
