@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
 from core import views as core_views
+from helpcenter.sitemaps import LocalizedSitemap
 
 # Not translated by URL prefix: the admin (it follows each user's admin
 # language), machine endpoints (API, sitemap, health) and documents.
@@ -17,8 +18,11 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include("policy_pages.api_urls")),
+    path("api/v1/", include("marketplace.api_urls")),
+    path("api/v1/", include("return_portal.api_urls")),
     path("policies/embed/", include("policy_pages.embed_urls")),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    # Every language's tree: Wagtail's default sitemap lists only the default site root.
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": LocalizedSitemap}}, name="sitemap"),
     path("healthz", core_views.health, name="health"),
 ]
 
@@ -26,6 +30,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("accounts/", include("accounts.urls")),
     path("demo-store/", include("policy_pages.demo_store_urls")),
+    path("support/", include("helpcenter.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

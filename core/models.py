@@ -13,7 +13,7 @@ class HomePage(Page):
     body = RichTextField(_("body"), blank=True, features=["bold", "italic", "link", "ul"])
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["policy_pages.PolicyIndexPage"]
+    subpage_types = ["policy_pages.PolicyIndexPage", "helpcenter.HelpCenterPage"]
     max_count_per_parent = 1
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class HelpcenterConfig(AppConfig):
     name = "helpcenter"
     verbose_name = _("Help center")
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -178,6 +178,9 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
     "confirm_email": "1/180s/key",
+    # Our own account actions (accounts/privacy_views.py).
+    "export_data": "5/h/user",
+    "delete_account": "5/h/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "Returns Hub")
@@ -254,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {
         "task": "core.tasks.publish_scheduled",
         "schedule": 60.0,
+    },
+    # Help article views are buffered in the cache; this writes them to the database.
+    "helpcenter-flush-article-views": {
+        "task": "helpcenter.tasks.flush_article_views",
+        "schedule": 300.0,
     },
 }
 

@@ -447,3 +447,17 @@ def test_other_endpoints_can_join_the_openapi_document(client, db, monkeypatch):
 
     assert "/orders" in document["paths"]
     assert "/policies/in-force" in document["paths"]
+
+
+def test_an_unknown_category_is_a_400_once_the_catalogue_is_known(client, policies):
+    # The marketplace app installs its catalogue as the category resolver.
+    from marketplace.models import ProductCategory
+
+    ProductCategory.objects.create(code="apparel", names={"en": "Apparel"}, path="apparel")
+
+    known = client.get("/api/v1/policies/in-force", {"market": "FR", "category": "apparel"})
+    unknown = client.get("/api/v1/policies/in-force", {"market": "FR", "category": "no-such"})
+
+    assert known.status_code == 200
+    assert unknown.status_code == 400
+    assert list(unknown.json()["errors"]) == ["category"]

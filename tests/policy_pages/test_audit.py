@@ -106,26 +106,13 @@ def test_the_report_shows_effective_range_status_publisher_approver_and_hash(aud
     assert "/policies/return-policy/v/2/" in html
 
 
-def test_orders_show_a_dash_until_order_lines_point_at_versions(auditor_client):
+def test_orders_governed_are_counted_per_version(auditor_client):
+    # Counting with real orders is covered in tests/marketplace; here none exist.
     response, rows = report_rows(auditor_client)
 
-    assert audit.orders_relation() is None
-    assert {row.orders for row in rows} == {None}
-    assert '<td data-audit="orders">—</td>' in response.content.decode()
-
-
-def test_orders_are_counted_through_the_reverse_relation_once_it_exists(
-    auditor_client, monkeypatch
-):
-    # No order model yet: stand in with another relation to PolicyVersion,
-    # its texts, which v2 has two of and the others three.
-    monkeypatch.setattr(audit, "ORDER_LINES_ACCESSOR", "texts")
-
-    _response, rows = report_rows(auditor_client)
-
-    counts = {key: row.orders for key, row in by_version(rows).items()}
-    assert counts["return-policy", 2] == 2
-    assert counts["return-policy", 1] == 3
+    assert audit.orders_relation() is not None
+    assert {row.orders for row in rows} == {0}
+    assert '<td data-audit="orders">0</td>' in response.content.decode()
 
 
 def test_a_version_altered_in_sql_shows_as_broken_and_so_do_the_ones_after_it(
@@ -242,7 +229,7 @@ def test_json_export_parses_and_contains_every_hash(auditor_client):
     v2 = next(v for v in versions if v["policy_slug"] == "return-policy" and v["number"] == 2)
     assert v2["locales_missing"] == ["de"]
     assert v2["chain_status"] == "ok"
-    assert v2["orders"] is None
+    assert v2["orders"] == 0
     assert v2["effective_from"].endswith("+00:00")  # ISO 8601, UTC
     assert v2["previous_hash"] == next(
         v["hash"] for v in versions if v["policy_slug"] == "return-policy" and v["number"] == 1

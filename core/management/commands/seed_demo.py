@@ -10,6 +10,8 @@ SEEDERS = [
     "core.seeding.seed_site",
     "accounts.demo.seed_users",
     "policy_pages.seeding.seed_policies",
+    "helpcenter.seeding.seed_help_center",
+    "marketplace.seeding.seed_marketplace",
 ]
 
 

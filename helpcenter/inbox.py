@@ -1,0 +1,113 @@
+"""The staff inbox of support requests: a Wagtail snippet viewset with
+filters by status and assignee; replying is part of the edit form and
+emails the buyer (services.add_reply)."""
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, ObjectList, Panel
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .models import SupportRequest, SupportStatus
+from .services import add_reply
+
+
+class SupportRequestForm(WagtailAdminModelForm):
+    reply = forms.CharField(
+        label=_("Reply to the buyer"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Emailed to the buyer when you save. Unless you choose another status, "
+            "the request then waits on the buyer."
+        ),
+    )
+
+    def save(self, commit=True):
+        support = super().save(commit=commit)
+        body = self.cleaned_data.get("reply", "").strip()
+        if body and commit:
+            status = self.cleaned_data["status"] if "status" in self.changed_data else None
+            add_reply(support, self.for_user, body, status=status)
+        return support
+
+
+class ConversationPanel(Panel):
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "helpcenter/admin/conversation_panel.html"
+
+
+def staff_users(request):
+    return get_user_model().objects.filter(is_staff=True).order_by("email")
+
+
+class SupportRequestFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=SupportStatus.choices, empty_label=_("All")
+    )
+    assignee = django_filters.ModelChoiceFilter(
+        label=_("Assignee"), queryset=staff_users, empty_label=_("Anyone")
+    )
+    unassigned = django_filters.BooleanFilter(
+        label=_("Unassigned"), field_name="assignee", lookup_expr="isnull"
+    )
+
+    class Meta:
+        model = SupportRequest
+        fields = ["status", "assignee", "unassigned"]
+
+
+class InboxPermissionPolicy(ModelPermissionPolicy):
+    """Requests come from buyers through the contact form: staff never add one."""
+
+    def user_has_permission(self, user, action):
+        return action != "add" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return super().user_has_any_permission(user, [a for a in actions if a != "add"])
+
+
+class SupportRequestViewSet(SnippetViewSet):
+    model = SupportRequest
+    icon = "mail"
+    menu_label = _("Support inbox")
+    menu_name = "support-inbox"
+    add_to_admin_menu = True
+    menu_order = 250
+    list_display = [
+        TitleColumn(
+            "reference",
+            label=_("Reference"),
+            sort_key="reference",
+            get_url=lambda support: reverse(
+                "wagtailsnippets_helpcenter_supportrequest:edit", args=[support.pk]
+            ),
+        ),
+        Column("get_topic_display", label=_("Topic")),
+        Column("email", label=_("Buyer")),
+        Column("get_status_display", label=_("Status"), sort_key="status"),
+        Column("assignee", label=_("Assignee")),
+        DateColumn("created_at", label=_("Received"), sort_key="created_at"),
+    ]
+    list_export = ["reference", "topic", "email", "language", "status", "assignee", "created_at"]
+    filterset_class = SupportRequestFilterSet
+    search_fields = ["reference", "email", "order_reference", "message"]
+    search_backend_name = None
+    ordering = ["-created_at"]
+    inspect_view_enabled = True
+    edit_handler = ObjectList(
+        [
+            ConversationPanel(heading=_("Conversation")),
+            FieldPanel("status"),
+            FieldPanel("assignee"),
+            FieldPanel("reply"),
+        ],
+        base_form_class=SupportRequestForm,
+    )

@@ -1,0 +1,432 @@
+"""Help center pages (help home → category → article), search analytics,
+article feedback, view counts and the contact desk's support requests."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import LazyObject
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField, TranslatableField
+
+from .blocks import ArticleBodyBlock
+
+# --- pages -------------------------------------------------------------------
+
+
+class HelpPageMixin:
+    """What every help page shares: slugs kept equal across languages (stable
+    links), and sitemap entries naming their translations (hreflang)."""
+
+    def get_sitemap_urls(self, request=None):
+        urls = super().get_sitemap_urls(request)
+        from .seo import alternates
+
+        links = alternates(self, request)
+        if len(links) > 1:
+            for url in urls:
+                url["alternates"] = [
+                    {"lang_code": link["lang"], "location": link["url"]} for link in links
+                ]
+        return urls
+
+
+class HelpCenterPage(HelpPageMixin, Page):
+    """The help home, one per locale (translations of each other), slug "help"."""
+
+    intro = models.CharField(_("intro"), max_length=300, blank=True)
+
+    parent_page_types = ["core.HomePage"]
+    subpage_types = ["helpcenter.HelpCategoryPage"]
+    max_count_per_parent = 1
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    translatable_fields = [
+        TranslatableField("title"),
+        TranslatableField("seo_title"),
+        TranslatableField("search_description"),
+        TranslatableField("intro"),
+        SynchronizedField("slug"),
+    ]
+
+    class Meta:
+        verbose_name = _("help center")
+
+    def get_context(self, request, *args, **kwargs):
+        from .services import categories_with_articles, popular_articles
+
+        context = super().get_context(request, *args, **kwargs)
+        context["categories"] = categories_with_articles(self)
+        context["popular"] = popular_articles(self.locale)
+        return context
+
+
+class HelpCategoryPage(HelpPageMixin, Page):
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    parent_page_types = ["helpcenter.HelpCenterPage"]
+    subpage_types = ["helpcenter.HelpArticlePage"]
+
+    content_panels = [*Page.content_panels, FieldPanel("description")]
+    translatable_fields = [
+        TranslatableField("title"),
+        TranslatableField("seo_title"),
+        TranslatableField("search_description"),
+        TranslatableField("description"),
+        SynchronizedField("slug"),
+    ]
+
+    class Meta:
+        verbose_name = _("help category")
+        verbose_name_plural = _("help categories")
+
+    def get_context(self, request, *args, **kwargs):
+        from .services import articles_of_category, popular_articles
+
+        context = super().get_context(request, *args, **kwargs)
+        context["articles"] = articles_of_category(self)
+        context["popular"] = popular_articles(self.locale, category=self)
+        return context
+
+
+class HelpArticlePage(HelpPageMixin, Page):
+    summary = models.CharField(
+        _("summary"),
+        max_length=300,
+        help_text=_(
+            "One or two sentences: shown in listings, search results and to search engines."
+        ),
+    )
+    body = StreamField(ArticleBodyBlock(), verbose_name=_("body"))
+    review_by = models.DateField(
+        _("review by"),
+        null=True,
+        blank=True,
+        help_text=_("After this date the article is listed in the “Stale content” report."),
+    )
+    content_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("content owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Who keeps this article true."),
+    )
+
+    parent_page_types = ["helpcenter.HelpCategoryPage"]
+    subpage_types: list[str] = []
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary", boost=2),
+        index.SearchField("body"),
+        index.AutocompleteField("summary"),
+    ]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        InlinePanel("related_articles", label=_("Related article")),
+        MultiFieldPanel(
+            [FieldPanel("review_by"), FieldPanel("content_owner")], heading=_("Upkeep")
+        ),
+    ]
+    translatable_fields = [
+        TranslatableField("title"),
+        TranslatableField("seo_title"),
+        TranslatableField("search_description"),
+        TranslatableField("summary"),
+        TranslatableField("body"),
+        SynchronizedField("slug"),
+        SynchronizedField("review_by"),
+        SynchronizedField("content_owner"),
+        SynchronizedField("related_articles"),
+    ]
+
+    class Meta:
+        verbose_name = _("help article")
+        verbose_name_plural = _("help articles")
+        permissions = [("view_help_reports", _("Can view help center reports"))]
+
+    def serve(self, request, *args, **kwargs):
+        from .services import record_view
+
+        record_view(self.pk)
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from .forms import FeedbackForm
+        from .services import article_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(article_context(self, request))
+        context["feedback_form"] = FeedbackForm()
+        return context
+
+
+class HelpArticleRelated(Orderable):
+    page = ParentalKey(HelpArticlePage, on_delete=models.CASCADE, related_name="related_articles")
+    article = models.ForeignKey(
+        HelpArticlePage, verbose_name=_("article"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    panels = [PageChooserPanel("article")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("related article")
+
+
+# --- search analytics ------------------------------------------------------------
+
+
+class SearchQueryLog(models.Model):
+    """One row per submitted search: the normalised query, its language and
+    how many results it had. No user, session or address is stored."""
+
+    MAX_LENGTH = 200
+
+    query = models.CharField(_("query"), max_length=MAX_LENGTH)
+    language = models.CharField(_("language"), max_length=8)
+    results = models.PositiveIntegerField(_("results"))
+    created_at = models.DateTimeField(_("searched at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("search")
+        verbose_name_plural = _("searches")
+        indexes = [models.Index(fields=["created_at", "results"], name="help_search_zero_idx")]
+
+    def __str__(self):
+        return self.query
+
+
+# --- feedback --------------------------------------------------------------------
+
+
+class FeedbackReason(models.TextChoices):
+    OUTDATED = "outdated", _("It is outdated")
+    UNCLEAR = "unclear", _("It is unclear")
+    NOT_ANSWERED = "not_answered", _("It didn't answer my question")
+    OTHER = "other", _("Other")
+
+
+class ArticleFeedback(models.Model):
+    """A "Was this helpful?" vote: one per visitor per article, per user when
+    signed in, per session otherwise (enforced by the database)."""
+
+    article = models.ForeignKey(
+        HelpArticlePage,
+        on_delete=models.CASCADE,
+        related_name="feedback",
+        verbose_name=_("article"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    session_key = models.CharField(max_length=64, blank=True)
+    helpful = models.BooleanField(_("helpful"))
+    reason = models.CharField(_("reason"), max_length=16, choices=FeedbackReason, blank=True)
+    comment = models.TextField(_("comment"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("article feedback")
+        verbose_name_plural = _("article feedback")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "user"],
+                condition=Q(user__isnull=False),
+                name="help_one_vote_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["article", "session_key"],
+                condition=Q(user__isnull=True),
+                name="help_one_vote_per_session",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(session_key=""),
+                name="help_vote_has_voter",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.article_id}: {'yes' if self.helpful else 'no'}"
+
+
+# --- popularity ------------------------------------------------------------------
+
+
+class ArticleDailyViews(models.Model):
+    """Views of an article on one day, flushed from the cache by Celery beat."""
+
+    article = models.ForeignKey(HelpArticlePage, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("article views per day")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "day"], name="help_views_article_day")
+        ]
+        indexes = [models.Index(fields=["day", "article"], name="help_views_day_idx")]
+
+    def __str__(self):
+        return f"{self.article_id} {self.day}: {self.views}"
+
+
+# --- contact desk ----------------------------------------------------------------
+
+
+class SupportTopic(models.TextChoices):
+    START_RETURN = "start_return", _("Starting a return")
+    SHIPPING = "shipping", _("Return shipping and labels")
+    REFUND = "refund", _("Refunds")
+    EXCHANGE = "exchange", _("Exchanges and store credit")
+    DAMAGED = "damaged", _("Damaged or wrong item")
+    WITHDRAWAL = "withdrawal", _("Right of withdrawal")
+    OTHER = "other", _("Something else")
+
+
+class SupportStatus(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting on buyer")
+    SOLVED = "solved", _("Solved")
+
+
+class ReferenceCounter(models.Model):
+    """The last request number given out in a year (SR-2026-000123)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class SupportRequest(ClusterableModel):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("buyer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="support_requests",
+    )
+    email = models.EmailField(_("email"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    topic = models.CharField(_("topic"), max_length=16, choices=SupportTopic)
+    order_reference = models.CharField(_("order reference"), max_length=32, blank=True)
+    message = models.TextField(_("message"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=SupportStatus, default=SupportStatus.NEW, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"is_staff": True},
+    )
+    suggestions_opened = models.JSONField(
+        _("suggested articles opened"),
+        default=list,
+        blank=True,
+        help_text=_("Help articles the buyer opened from the suggestions before writing."),
+    )
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("support request")
+        verbose_name_plural = _("support requests")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.reference
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            from .services import next_reference
+
+            self.reference = next_reference()
+        super().save(*args, **kwargs)
+
+
+class _PrivateStorage(LazyObject):
+    """settings.STORAGES["private"], resolved on first use (and again after a
+    settings change, see signals.py), never under MEDIA_ROOT."""
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+PRIVATE_STORAGE = _PrivateStorage()
+
+
+def private_storage():
+    return PRIVATE_STORAGE
+
+
+def attachment_path(instance, filename):
+    return f"support/{instance.request.created_at:%Y/%m}/{filename}"
+
+
+class SupportAttachment(models.Model):
+    """An image the buyer attached, re-encoded without metadata and kept in
+    private storage; served only through an ownership-checked view."""
+
+    request = models.ForeignKey(
+        SupportRequest, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, storage=private_storage, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("attachment")
+
+    def __str__(self):
+        return self.original_name
+
+
+class SupportReply(models.Model):
+    request = ParentalKey(SupportRequest, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("reply"))
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.request_id} reply {self.pk}"
+
+
+class SuggestionOpen(models.Model):
+    """A suggested article opened from the contact form (deflection), counted
+    without identity: it tells editors which articles answer before contact."""
+
+    article = models.ForeignKey(HelpArticlePage, on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return f"{self.article_id} {self.created_at:%Y-%m-%d}"

@@ -1,0 +1,199 @@
+"""Public help center views: search, the fallback article, votes, the
+contact desk and a buyer's own support requests."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_POST
+
+from . import ratelimit, services
+from .forms import ContactForm, FeedbackForm
+from .models import HelpArticlePage, SupportAttachment, SupportRequest
+
+TOO_MANY_REQUESTS = 429
+
+
+def _limited(request, scope, limits) -> bool:
+    limit, period = limits
+    return not ratelimit.consume(scope, ratelimit.client_key(request), limit=limit, period=period)
+
+
+def _too_many(request, template="429.html", context=None):
+    return render(request, template, context or {}, status=TOO_MANY_REQUESTS)
+
+
+# --- search ---------------------------------------------------------------------------
+
+
+@require_GET
+def search(request):
+    language = get_language()
+    raw = request.GET.get("q", "")
+    instant = request.htmx and request.GET.get("instant") == "1"
+    if _limited(request, "search", ratelimit.SEARCH):
+        if instant:
+            return render(
+                request,
+                "helpcenter/search.html#instant-results",
+                {"limited": True},
+                status=TOO_MANY_REQUESTS,
+            )
+        return _too_many(request)
+    if instant:
+        outcome = services.instant_results(raw, language)
+        return render(request, "helpcenter/search.html#instant-results", {"outcome": outcome})
+    outcome = services.run_search(raw, language, request.GET.get("page", 1))
+    if outcome.query and request.GET.get("page", "1") in ("", "1"):
+        services.log_search(outcome.query, language, outcome.total)
+    return render(request, "helpcenter/search.html", {"outcome": outcome})
+
+
+# --- an article in a language it is not translated into yet -------------------------------
+
+
+@require_GET
+def article(request, translation_key):
+    """The article in the reader's language if published, else its source
+    text inside the reader's site, with a notice."""
+    locale = services.locale_for(get_language())
+    pages = HelpArticlePage.objects.live().filter(translation_key=translation_key)
+    translated = pages.filter(locale=locale).first() if locale else None
+    if translated is not None:
+        return HttpResponseRedirect(translated.url)
+    source = pages.filter(locale=services.default_locale()).first()
+    if source is None:
+        raise Http404
+    services.record_view(source.pk)
+    context = source.get_context(request)
+    context["is_fallback"] = True
+    return TemplateResponse(request, source.get_template(request), context)
+
+
+# --- "Was this helpful?" -----------------------------------------------------------------------
+
+
+@require_POST
+def feedback(request, article_id):
+    article = get_object_or_404(HelpArticlePage.objects.live(), pk=article_id)
+    template = "helpcenter/feedback.html#feedback" if request.htmx else "helpcenter/feedback.html"
+    context = {"page": article, "article": article}
+    if _limited(request, "vote", ratelimit.VOTE):
+        context["state"] = "limited"
+        return render(request, template, context, status=TOO_MANY_REQUESTS)
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        context.update(state="invalid", feedback_form=form)
+        return render(request, template, context, status=400)
+    data = form.cleaned_data
+    vote, _created = services.record_vote(
+        article, services.voter_of(request), data["helpful"], data["reason"], data["comment"]
+    )
+    asks_reason = not vote.helpful and not (vote.reason or vote.comment)
+    context.update(
+        state="ask_reason" if asks_reason else "thanks",
+        vote=vote,
+        feedback_form=FeedbackForm(initial={"helpful": "no"}),
+    )
+    return render(request, template, context)
+
+
+# --- contact desk -----------------------------------------------------------------------
+
+
+@require_GET
+def suggestions(request):
+    if _limited(request, "suggest", ratelimit.SUGGEST):
+        articles = []
+    else:
+        text = " ".join(request.GET.get(name, "") for name in ("message", "topic_text"))
+        articles = services.suggest_articles(text[:2000], get_language())
+    return render(request, "helpcenter/contact.html#suggestions", {"suggested": articles})
+
+
+@require_GET
+def suggestion_open(request, article_id):
+    """A suggested article opened from the contact form: counted, then shown."""
+    article = get_object_or_404(HelpArticlePage.objects.live(), pk=article_id)
+    services.record_suggestion_open(request, article)
+    return redirect(article.url)
+
+
+def contact(request):
+    if request.method == "POST":
+        form = ContactForm(request.POST, request.FILES, user=request.user)
+        if _limited(request, "contact", ratelimit.CONTACT):
+            return _too_many(request)
+        if form.is_bot():
+            # Look like success to the bot; nothing is saved or sent.
+            return redirect("helpcenter:contact_thanks")
+        if form.is_valid():
+            data = form.cleaned_data
+            support = services.create_support_request(
+                user=request.user,
+                email=form.buyer_email(),
+                language=get_language(),
+                topic=data["topic"],
+                order_reference=data["order_reference"],
+                message=data["message"],
+                images=data["attachments"],
+                suggestions_opened=request.session.get("helpcenter_suggestions_opened", []),
+            )
+            request.session.pop("helpcenter_suggestions_opened", None)
+            request.session["helpcenter_last_reference"] = support.reference
+            return redirect("helpcenter:contact_thanks")
+        status = 400
+    else:
+        form = ContactForm(user=request.user)
+        status = 200
+    return render(request, "helpcenter/contact.html", {"form": form}, status=status)
+
+
+@require_GET
+def contact_thanks(request):
+    reference = request.session.get("helpcenter_last_reference")
+    return render(request, "helpcenter/contact_thanks.html", {"reference": reference})
+
+
+# --- a buyer's requests ------------------------------------------------------------------
+
+
+@login_required
+def my_requests(request):
+    requests_ = SupportRequest.objects.filter(user=request.user).order_by("-created_at")
+    return render(request, "helpcenter/my_requests.html", {"support_requests": requests_})
+
+
+@login_required
+def request_detail(request, reference):
+    support = get_object_or_404(
+        SupportRequest.objects.prefetch_related("replies", "attachments"),
+        reference=reference,
+        user=request.user,
+    )
+    return render(request, "helpcenter/request_detail.html", {"support": support})
+
+
+@login_required
+def attachment(request, pk):
+    """An attachment, to its buyer or to staff who may see support requests."""
+    item = get_object_or_404(SupportAttachment.objects.select_related("request"), pk=pk)
+    owner = item.request.user_id == request.user.pk
+    staff = request.user.is_staff and request.user.has_perm("helpcenter.view_supportrequest")
+    if not (owner or staff):
+        if request.user.is_staff:
+            raise PermissionDenied
+        raise Http404
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
+    return response
+
+
+def support_home(request):
+    return redirect(reverse("helpcenter:contact"))

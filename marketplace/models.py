@@ -1,0 +1,290 @@
+"""The marketplace mirror: sellers, categories, orders and their lines.
+
+Orders arrive through the intake service (`intake.py`), which the API, the
+`import_orders` command and the demo seed all call. Each line is pinned, at
+intake, to the policy version in force when the order was placed; the pin
+never moves (the model refuses it, and so does the database: see migration
+0002).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from policy_pages.markets import MARKET_CHOICES
+
+CODE_RE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+PATH_SEPARATOR = "/"
+
+
+class PinChangeError(Exception):
+    """Raised on any attempt to move an order line to another policy version."""
+
+
+class Seller(models.Model):
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    # Omnibus (Directive 2019/2161, Art. 6a): only a trader owes the statutory rights.
+    is_trader = models.BooleanField(
+        _("is a trader"),
+        default=True,
+        help_text=_(
+            "A private seller is not a trader: the statutory right of withdrawal "
+            "does not apply to what they sell."
+        ),
+    )
+    returns_address = models.TextField(_("returns address"), blank=True)
+    country = models.CharField(_("country"), max_length=2)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("seller")
+        verbose_name_plural = _("sellers")
+        ordering = ["reference"]
+
+    def __str__(self):
+        return self.name or self.reference
+
+
+class ProductCategory(models.Model):
+    """A node of the marketplace's category tree. `path` holds the codes from
+    the root to this node ("apparel/shirts"), kept up to date by the intake
+    service when a category moves, so reading it needs no query."""
+
+    code = models.CharField(
+        _("code"), max_length=64, unique=True, validators=[RegexValidator(CODE_RE)]
+    )
+    names = models.JSONField(_("names"), default=dict, blank=True)  # {"en": …, "fr": …, "de": …}
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    path = models.CharField(_("path"), max_length=600, db_index=True)
+
+    class Meta:
+        verbose_name = _("product category")
+        verbose_name_plural = _("product categories")
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language, else English, else the code."""
+        language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        return self.names.get(language) or self.names.get(settings.LANGUAGE_CODE) or self.code
+
+    @property
+    def path_codes(self) -> tuple[str, ...]:
+        """The codes from the root to this category, e.g. ("apparel", "shirts")."""
+        return tuple(self.path.split(PATH_SEPARATOR)) if self.path else (self.code,)
+
+
+class Order(models.Model):
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("buyer"),
+    )
+    # Kept even once linked: orders for an email arrive before its account exists.
+    buyer_email = models.EmailField(_("buyer email"), db_index=True)
+    market = models.CharField(_("market"), max_length=2, choices=MARKET_CHOICES)
+    currency = models.CharField(_("currency"), max_length=3)
+    placed_at = models.DateTimeField(_("placed at"))
+    withdrawal_info_given = models.BooleanField(
+        _("withdrawal information given"),
+        help_text=_("The buyer was told of the right of withdrawal before buying."),
+    )
+    withdrawal_info_given_at = models.DateTimeField(
+        _("withdrawal information given at"),
+        null=True,
+        blank=True,
+        help_text=_("When the information was given late, if it was."),
+    )
+    shipping_standard_amount = models.DecimalField(
+        _("standard shipping paid"), max_digits=12, decimal_places=2
+    )
+    shipping_express_surcharge = models.DecimalField(
+        _("express shipping surcharge"), max_digits=12, decimal_places=2, default=0
+    )
+    payment_method = models.CharField(_("payment method"), max_length=32)
+    payment_reference = models.CharField(_("payment reference"), max_length=128, blank=True)
+    payment_amount = models.DecimalField(_("amount paid"), max_digits=12, decimal_places=2)
+    # SHA-256 of the canonical intake payload: a replay answers the same, a
+    # different payload under the same reference is a conflict.
+    payload_hash = models.CharField(_("payload hash"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "reference"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(shipping_standard_amount__gte=0)
+                & Q(shipping_express_surcharge__gte=0)
+                & Q(payment_amount__gte=0),
+                name="order_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="order_currency_iso_4217"
+            ),
+        ]
+        indexes = [models.Index(fields=["buyer", "-placed_at"], name="order_buyer_placed_idx")]
+
+    def __str__(self):
+        return self.reference
+
+
+class PinnedLineQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if "policy_version" in kwargs or "policy_version_id" in kwargs:
+            raise PinChangeError("The policy version of an order line never changes.")
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if "policy_version" in fields or "policy_version_id" in fields:
+            raise PinChangeError("The policy version of an order line never changes.")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    reference = models.CharField(_("reference"), max_length=64)
+    seller = models.ForeignKey(
+        Seller, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("seller")
+    )
+    # The seller's Omnibus status when the buyer bought: what the buyer was told.
+    seller_is_trader = models.BooleanField(_("seller was a trader"))
+    sku = models.CharField(_("SKU"), max_length=64)
+    title = models.CharField(_("title"), max_length=255)
+    category = models.ForeignKey(
+        ProductCategory,
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+        verbose_name=_("category"),
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    custom_made = models.BooleanField(_("custom-made"), default=False)
+    perishable = models.BooleanField(_("perishable"), default=False)
+    sealed_hygiene = models.BooleanField(_("sealed hygiene goods"), default=False)
+    sealed_media = models.BooleanField(_("sealed audio, video or software"), default=False)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    policy_version = models.ForeignKey(
+        "policy_pages.PolicyVersion",
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+        verbose_name=_("policy version"),
+        help_text=_("The version in force when the order was placed. It never changes."),
+    )
+
+    objects = PinnedLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "reference"], name="unique_order_line_ref"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="order_line_price_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id}/{self.reference}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            pinned = getattr(self, "_pinned_version_id", None)
+            if pinned is None and self.pk is not None:
+                pinned = (
+                    type(self)
+                    .objects.filter(pk=self.pk)
+                    .values_list("policy_version_id", flat=True)
+                    .first()
+                )
+            if pinned is not None and pinned != self.policy_version_id:
+                raise PinChangeError(f"Order line {self.pk}: its policy version never changes.")
+        super().save(*args, **kwargs)
+        self._pinned_version_id = self.policy_version_id
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._pinned_version_id = instance.__dict__.get("policy_version_id")
+        return instance
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        names = ("custom_made", "perishable", "sealed_hygiene", "sealed_media")
+        return tuple(name for name in names if getattr(self, name))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the machine API. Only its SHA-256 is stored: the
+    token itself is shown once, when `create_api_token` makes it."""
+
+    PREFIX = "rh_"
+
+    name = models.CharField(_("name"), max_length=100)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def issue(cls, name: str) -> tuple[ApiToken, str]:
+        """A new token row and the token itself (not stored anywhere)."""
+        token = cls.PREFIX + secrets.token_urlsafe(32)
+        return cls.objects.create(name=name, token_hash=hash_token(token)), token
+
+    @classmethod
+    def authenticate(cls, token: str) -> ApiToken | None:
+        if not token or len(token) > 200:
+            return None
+        found = cls.objects.filter(token_hash=hash_token(token), revoked=False).first()
+        if found is None:
+            return None
+        now = timezone.now()
+        # At most one write a minute per token: the API stays read-mostly.
+        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+            cls.objects.filter(pk=found.pk).update(last_used_at=now)
+            found.last_used_at = now
+        return found
