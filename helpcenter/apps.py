@@ -7,4 +7,9 @@ class HelpcenterConfig(AppConfig):
     verbose_name = _("Help center")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from accounts.privacy import register_anonymiser, register_exporter
+
+        from . import privacy, signals  # noqa: F401
+
+        register_exporter("support_requests", privacy.export_support_requests)
+        register_anonymiser("support_requests", privacy.anonymise_support_requests)

@@ -15,3 +15,10 @@ class MarketplaceConfig(AppConfig):
         # The policy API and embed check categories against the catalogue, and
         # apply a parent category's override to its sub-categories.
         set_category_resolver(services.category_path)
+
+        from accounts.privacy import register_anonymiser, register_exporter
+
+        from . import privacy
+
+        register_exporter("orders", privacy.export_orders)
+        register_anonymiser("orders", privacy.anonymise_orders)
