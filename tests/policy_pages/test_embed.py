@@ -70,6 +70,9 @@ def test_fragment_names_the_source_language_of_a_fallback_title(client, demo_pol
 
 
 def test_fragment_json_ld_is_a_merchant_return_policy(client, demo_policies):
+    from marketplace.models import ProductCategory
+
+    ProductCategory.objects.create(code="apparel", names={"en": "Apparel"}, path="apparel")
     html = client.get(URL, {"market": "FR", "category": "apparel"}).content.decode()
 
     data = json_ld(html)
