@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("accounts.urls")),
     path("demo-store/", include("policy_pages.demo_store_urls")),
     path("support/", include("helpcenter.urls")),
+    path("returns/", include("return_portal.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

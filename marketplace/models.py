@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -95,6 +96,8 @@ class ProductCategory(models.Model):
 
 
 class Order(models.Model):
+    # What buyer-facing URLs carry: an order reference can be guessed, this cannot.
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(_("reference"), max_length=64, unique=True)
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -128,6 +131,11 @@ class Order(models.Model):
     payment_method = models.CharField(_("payment method"), max_length=32)
     payment_reference = models.CharField(_("payment reference"), max_length=128, blank=True)
     payment_amount = models.DecimalField(_("amount paid"), max_digits=12, decimal_places=2)
+    # Raised by every refund in the refund's own transaction; the constraint below
+    # makes the database refuse any refund that would exceed what was paid.
+    refunded_amount = models.DecimalField(
+        _("amount refunded"), max_digits=12, decimal_places=2, default=0, editable=False
+    )
     # SHA-256 of the canonical intake payload: a replay answers the same, a
     # different payload under the same reference is a conflict.
     payload_hash = models.CharField(_("payload hash"), max_length=64, editable=False)
@@ -143,6 +151,11 @@ class Order(models.Model):
                 & Q(shipping_express_surcharge__gte=0)
                 & Q(payment_amount__gte=0),
                 name="order_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0)
+                & Q(refunded_amount__lte=models.F("payment_amount")),
+                name="order_refunds_within_payment",
             ),
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="order_currency_iso_4217"

@@ -263,7 +263,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpcenter.tasks.flush_article_views",
         "schedule": 300.0,
     },
+    # Return notifications left in the outbox (broker down at commit), expired
+    # returns and refunds still pending.
+    "return-portal-sweep": {
+        "task": "return_portal.tasks.sweep_returns",
+        "schedule": 60.0,
+    },
 }
+# Refunds are paid through this gateway (return_portal.payments).
+RETURNS_PAYMENT_GATEWAY = env(
+    "RETURNS_PAYMENT_GATEWAY", "return_portal.payments.LocalLedgerGateway"
+)
+RETURN_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+RETURN_PHOTO_MAX_FILES = 5
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

@@ -131,6 +131,7 @@ class ReturnRequestFactory(factory.django.DjangoModelFactory):
 
     order = factory.SubFactory(OrderFactory)
     buyer = factory.LazyAttribute(lambda o: o.order.buyer)
+    currency = factory.LazyAttribute(lambda o: o.order.currency)
 
 
 class ReturnLineFactory(factory.django.DjangoModelFactory):

@@ -12,6 +12,7 @@ SEEDERS = [
     "policy_pages.seeding.seed_policies",
     "helpcenter.seeding.seed_help_center",
     "marketplace.seeding.seed_marketplace",
+    "return_portal.seeding.seed_reasons",
 ]
 
 

@@ -1,0 +1,77 @@
+"""Buyer notifications, written to the outbox in the caller's transaction.
+
+`queue` renders the email in the buyer's language now (the content is what the
+buyer is told at that moment, and the acknowledgement of a withdrawal must keep
+it) and stores it as an `OutboxMessage`. After commit Celery relays it
+(`tasks.relay_outbox`); if the broker is down then, beat relays it a minute later.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from .legal_calendar import market_timezone
+from .models import OutboxMessage, ReturnRequest
+
+logger = logging.getLogger(__name__)
+
+# Events with their own template; any other status change uses "status".
+TEMPLATES = {"requested", "withdrawal", "message"}
+
+
+def language_of(return_request: ReturnRequest) -> str:
+    buyer = return_request.buyer
+    language = getattr(buyer, "preferred_language", "") or settings.LANGUAGE_CODE
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def detail_url(return_request: ReturnRequest) -> str:
+    path = reverse("return_portal:detail", args=[return_request.public_id])
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def queue(return_request: ReturnRequest, event: str, **context) -> OutboxMessage | None:
+    recipient = return_request.buyer.email if return_request.buyer_id else ""
+    recipient = recipient or return_request.order.buyer_email
+    if not recipient:
+        return None
+    language = language_of(return_request)
+    template = event if event in TEMPLATES else "status"
+    with translation.override(language):
+        local_zone = market_timezone(return_request.order.market)
+        context = {
+            "return": return_request,
+            "event": event,
+            "url": detail_url(return_request),
+            "lines": list(return_request.lines.select_related("order_line")),
+            "now": timezone.now(),
+            "zone": local_zone,
+            **context,
+        }
+        subject = render_to_string(f"return_portal/email/{template}_subject.txt", context)
+        body = render_to_string(f"return_portal/email/{template}.txt", context)
+    message = OutboxMessage.objects.create(
+        kind=event,
+        recipient=recipient,
+        language=language,
+        subject=" ".join(subject.split())[:255],
+        body=body,
+        return_request=return_request,
+    )
+    transaction.on_commit(_relay_soon)
+    return message
+
+
+def _relay_soon() -> None:
+    from .tasks import relay_outbox
+
+    try:
+        relay_outbox.delay()
+    except Exception:  # the broker is down: beat relays it later
+        logger.warning("Outbox relay not queued; the beat schedule will send it.")

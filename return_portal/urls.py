@@ -1,0 +1,29 @@
+from django.urls import path
+
+from .views import detail, orders, withdrawal, wizard
+
+app_name = "return_portal"
+
+# Every URL carries an opaque id (UUID) and every view looks it up scoped to the
+# signed-in buyer: another buyer's id answers 404.
+urlpatterns = [
+    path("", orders.order_list, name="orders"),
+    path("orders/<uuid:order_id>/return/", wizard.start, name="start"),
+    path("drafts/<uuid:draft_id>/confirm/", wizard.confirm, name="confirm"),
+    path("drafts/<uuid:draft_id>/photos/", wizard.upload_photo, name="photo_upload"),
+    path(
+        "drafts/<uuid:draft_id>/photos/<uuid:photo_id>/delete/",
+        wizard.delete_photo,
+        name="photo_delete",
+    ),
+    path("drafts/<uuid:draft_id>/<slug:step>/", wizard.step, name="step"),
+    path("orders/<uuid:order_id>/withdraw/", withdrawal.start, name="withdraw"),
+    path("orders/<uuid:order_id>/withdraw/confirm/", withdrawal.confirm, name="withdraw_confirm"),
+    path("photos/<uuid:photo_id>/", detail.photo, name="photo"),
+    path("<uuid:return_id>/", detail.detail, name="detail"),
+    path("<uuid:return_id>/status/", detail.status, name="status"),
+    path("<uuid:return_id>/messages/", detail.messages, name="messages"),
+    path("<uuid:return_id>/cancel/", detail.cancel, name="cancel"),
+    path("<uuid:return_id>/label.pdf", detail.label, name="label"),
+    path("<uuid:return_id>/qr.svg", detail.qr, name="qr"),
+]

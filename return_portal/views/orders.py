@@ -1,0 +1,8 @@
+"""Placeholder: being written."""
+
+from django.http import Http404
+
+
+
+def order_list(request, **kwargs):
+    raise Http404
