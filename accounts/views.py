@@ -19,3 +19,16 @@ class LoginView(AllauthLoginView):
 
 
 login = LoginView.as_view()
+
+
+def admin_login(request):
+    """`/admin/login/`: allauth's login (so the MFA stage applies), returning to the
+    admin dashboard afterwards rather than to the public home page."""
+    from django.http import HttpResponseRedirect
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    if request.method == "GET" and "next" not in request.GET:
+        target = reverse("wagtailadmin_home")
+        return HttpResponseRedirect(f"{request.path}?{urlencode({'next': target})}")
+    return login(request)

@@ -14,7 +14,7 @@ from helpcenter.sitemaps import LocalizedSitemap
 # language), machine endpoints (API, sitemap, health) and documents.
 urlpatterns = [
     # Staff sign in through allauth's login so its MFA stage always applies.
-    path("admin/login/", account_views.login, name="admin_login"),
+    path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include("policy_pages.api_urls")),

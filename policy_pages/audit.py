@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.reports import ReportView
@@ -64,7 +65,7 @@ KIND_LABELS = dict(PolicyKind.choices)
 STATUS_LABELS = {
     VersionStatus.IN_FORCE: _("In force"),
     VersionStatus.SCHEDULED: _("Scheduled"),
-    VersionStatus.PREVIOUS: _("Previous"),
+    VersionStatus.PREVIOUS: pgettext_lazy("policy version status", "Previous"),
 }
 
 

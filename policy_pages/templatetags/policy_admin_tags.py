@@ -2,6 +2,7 @@ from django import template
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from wagtail_localize.models import SourceDeletedError
 
 register = template.Library()
 
@@ -12,7 +13,10 @@ def policy_translation_notice(translation):
     from ..models import PolicyPage
     from ..services import source_policy_page, version_translated_by
 
-    source = translation.source.as_instance()
+    try:
+        source = translation.source.as_instance()
+    except SourceDeletedError:  # the source page was deleted: nothing to name
+        return ""
     if not isinstance(source, PolicyPage):
         return ""
     version = version_translated_by(source_policy_page(source), source)

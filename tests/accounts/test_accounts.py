@@ -104,10 +104,24 @@ def test_staff_sign_in_to_the_admin_with_password_then_totp(client, site_tree):
 
 
 def test_admin_login_page_is_the_site_login_form(client, site_tree):
-    response = client.get("/admin/login/")
+    response = client.get("/admin/login/", follow=True)
 
     assert response.status_code == 200
     assert 'name="login"' in response.content.decode()
+
+
+def test_admin_login_returns_to_the_dashboard_after_totp(client, site_tree):
+    staff = StaffUserFactory(with_totp=True)
+    page = client.get("/admin/login/")
+    assert page.status_code == 302
+    assert page["Location"] == "/admin/login/?next=%2Fadmin%2F"
+
+    login = client.post(page["Location"], {"login": staff.email, "password": PASSWORD})
+    authenticator = Authenticator.objects.get(user=staff, type=Authenticator.Type.TOTP)
+    second = client.post(login["Location"], {"code": current_totp_code(authenticator)})
+
+    assert second.status_code == 302
+    assert second["Location"] == "/admin/"
 
 
 def test_buyers_cannot_enter_the_admin(client, site_tree, buyer):

@@ -39,3 +39,26 @@ def test_category_path_gives_the_codes_from_the_root(db):
 
     assert category_path("shirts") == ("apparel", "shirts")
     assert category_path("unknown") is None
+
+
+def test_revoke_api_token_by_name_stops_it_at_once(db):
+    _row, token = ApiToken.issue("checkout")
+    _other, kept = ApiToken.issue("warehouse")
+    out = io.StringIO()
+
+    call_command("revoke_api_token", "checkout", stdout=out)
+
+    assert "1 token(s) revoked" in out.getvalue()
+    assert ApiToken.authenticate(token) is None
+    assert ApiToken.authenticate(kept) is not None
+
+
+def test_revoke_api_token_by_token_and_unknown_names(db):
+    import pytest
+    from django.core.management import CommandError
+
+    _row, token = ApiToken.issue("checkout")
+    call_command("revoke_api_token", "--token", token, stdout=io.StringIO())
+    assert ApiToken.authenticate(token) is None
+    with pytest.raises(CommandError):
+        call_command("revoke_api_token", "nobody", stdout=io.StringIO())
