@@ -33,6 +33,11 @@ def clause(anchor):
     return ("clause", anchor)
 
 
+def image(key, alt, caption):
+    """An image of demo_images (by key), its alternative text and caption."""
+    return ("image", key, alt, caption)
+
+
 CATEGORIES = [
     {
         "slug": "starting-a-return",
@@ -81,6 +86,19 @@ CATEGORIES = [
                             "Choose how to send the parcel and confirm.",
                             "Choisissez le mode d'envoi du colis et confirmez.",
                             "Wählen Sie die Versandart und bestätigen Sie.",
+                        ),
+                    ),
+                    image(
+                        "return-label",
+                        (
+                            "A parcel with the return label stuck on its largest side and the old label crossed out. The return label shows a return arrow, the address, a QR code and a barcode.",
+                            "Un colis avec l'étiquette de retour collée sur sa plus grande face et l'ancienne étiquette barrée. L'étiquette de retour porte une flèche de retour, l'adresse, un QR code et un code-barres.",
+                            "Ein Paket mit dem Rücksendeetikett auf der größten Seite und dem durchgestrichenen alten Etikett. Das Rücksendeetikett zeigt einen Rückpfeil, die Adresse, einen QR-Code und einen Barcode.",
+                        ),
+                        (
+                            "Stick the return label on the largest side of the parcel and cover any old label.",
+                            "Collez l'étiquette de retour sur la plus grande face du colis et masquez toute ancienne étiquette.",
+                            "Kleben Sie das Rücksendeetikett auf die größte Seite des Pakets und überdecken Sie alte Etiketten.",
                         ),
                     ),
                     text(
@@ -659,4 +677,7 @@ def strings_for(language: str) -> dict[str, str]:
                         add(item)
                 elif block[0] == "callout":
                     add(block[2])
+                elif block[0] == "image":
+                    add(block[2])
+                    add(block[3])
     return table

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -15,6 +16,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageC
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
+from wagtail.url_routing import RouteResult
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from .blocks import ArticleBodyBlock
@@ -96,6 +98,49 @@ class HelpCategoryPage(HelpPageMixin, Page):
         context["popular"] = popular_articles(self.locale, category=self)
         return context
 
+    def route(self, request, path_components):
+        """An article address in this category's language that has no live
+        article (/de/help/<category>/<slug>/ before the German translation
+        is published) serves the source-language article there, with the
+        notice of an untranslated article; its canonical link names the
+        source page. Slugs are the same in every language, so the address
+        keeps working once the translation is published."""
+        try:
+            return super().route(request, path_components)
+        except Http404:
+            page = self.untranslated_article(path_components)
+            if page is None:
+                raise
+            if page.locale_id == self.locale_id:
+                return RouteResult(page)
+            return RouteResult(page, kwargs={"untranslated": True})
+
+    def untranslated_article(self, path_components) -> HelpArticlePage | None:
+        """The live source-language article at that address (or its live
+        translation if it moved to another category), else None."""
+        from .services import default_locale
+
+        source_locale = default_locale()
+        if len(path_components) != 1 or self.locale_id == source_locale.pk:
+            return None
+        source_category = self.get_translation_or_none(source_locale)
+        if source_category is None:
+            return None
+        article = (
+            HelpArticlePage.objects.child_of(source_category)
+            .live()
+            .filter(slug=path_components[0])
+            .first()
+        )
+        if article is None:
+            return None
+        translated = (
+            HelpArticlePage.objects.live()
+            .filter(translation_key=article.translation_key, locale_id=self.locale_id)
+            .first()
+        )
+        return translated or article
+
 
 class HelpArticlePage(HelpPageMixin, Page):
     summary = models.CharField(
@@ -169,6 +214,7 @@ class HelpArticlePage(HelpPageMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context.update(article_context(self, request))
+        context["is_fallback"] = bool(kwargs.get("untranslated"))
         context["feedback_form"] = FeedbackForm()
         return context
 

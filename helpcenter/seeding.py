@@ -8,16 +8,45 @@ import datetime
 import uuid
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from wagtail.models import Locale
 
 from core.localization import publish_translation
 
 from . import demo_content as demo
+from .demo_images import return_label_image
 from .models import HelpArticlePage, HelpArticleRelated, HelpCategoryPage, HelpCenterPage
 
 DEFAULT_REVIEW_DAYS = 180
+DEMO_IMAGES = {"return-label": return_label_image}
+
+# The help center's permissions of the "Returns staff" group: the support
+# inbox (read requests, change their status and assignee, reply: replying is
+# part of the change form) and the help center reports. Admin access itself is
+# given to every staff group by accounts.demo.ensure_staff_groups.
+RETURNS_STAFF = "Returns staff"
+RETURNS_STAFF_PERMISSIONS = (
+    ("wagtailadmin", "access_admin"),
+    ("helpcenter", "view_supportrequest"),
+    ("helpcenter", "change_supportrequest"),
+    ("helpcenter", "view_help_reports"),
+)
+
+
+def grant_support_permissions() -> Group:
+    """Give "Returns staff" what answering buyers needs. Idempotent."""
+    group, _ = Group.objects.get_or_create(name=RETURNS_STAFF)
+    lookup = Q()
+    for app_label, codename in RETURNS_STAFF_PERMISSIONS:
+        lookup |= Q(content_type__app_label=app_label, codename=codename)
+    permissions = list(Permission.objects.filter(lookup))
+    if len(permissions) != len(RETURNS_STAFF_PERMISSIONS):
+        raise LookupError("Help center permissions are missing: run `manage.py migrate` first.")
+    group.permissions.add(*permissions)
+    return group
 
 
 def _block(block, policy):
@@ -34,6 +63,12 @@ def _block(block, policy):
         if policy is None:
             return None
         return {"type": "policy_clause", "value": {"policy": policy.pk, "anchor": block[1]}}
+    if kind == "image":
+        picture = DEMO_IMAGES[block[1]]()
+        return {
+            "type": "image",
+            "value": {"image": picture.pk, "alt": block[2][0], "caption": block[3][0]},
+        }
     raise ValueError(kind)
 
 
@@ -92,6 +127,7 @@ def seed_help_center(home=None, categories=None):
     owners = _owners()
     today = timezone.localdate()
 
+    grant_support_permissions()
     center = _help_center(home)
     _translate(center, ("fr", "de"), strings)
 

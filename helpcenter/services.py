@@ -21,9 +21,10 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale, Page
 
@@ -43,6 +44,7 @@ from .models import (
     SupportRequest,
     SupportStatus,
 )
+from .search_backend import search_language
 
 logger = logging.getLogger(__name__)
 STEPLEN = Page.steplen
@@ -98,10 +100,12 @@ class ArticleEntry:
         return self.page.locale.language_code
 
 
-def fallback_url(article: HelpArticlePage) -> str:
-    """The article in the active language's site: /de/support/articles/<key>/
-    shows the source text with a notice until a translation is published."""
-    return reverse("helpcenter:article", args=[article.translation_key])
+def fallback_url(article: HelpArticlePage, language_code: str | None = None) -> str:
+    """The article in the site of `language_code` (default: the active
+    language): /de/support/articles/<key>/ shows the source text with a
+    notice until a translation is published."""
+    with translation.override(language_code or translation.get_language()):
+        return reverse("helpcenter:article", args=[article.translation_key])
 
 
 def _children_of(parents) -> Q:
@@ -430,12 +434,23 @@ def article_text(article: HelpArticlePage) -> str:
     return " ".join([article.summary, *(strip_tags(str(part)) for part in content)])
 
 
+# How a result in another language than the reader's is marked.
+IN_LANGUAGE = {"en": _("In English"), "fr": _("In French"), "de": _("In German")}
+
+
 @dataclass(frozen=True)
 class SearchHit:
     page_id: int
     title: SafeString
     snippet: SafeString
     url: str
+    language: str = ""  # set when the article is not in the reader's language
+
+    @property
+    def language_label(self):
+        if not self.language:
+            return ""
+        return IN_LANGUAGE.get(self.language) or get_language_info(self.language)["name_translated"]
 
 
 @dataclass(frozen=True)
@@ -496,23 +511,93 @@ def _live_in(locale):
     return HelpArticlePage.objects.live().filter(locale=locale)
 
 
+def _untranslated_in(locale):
+    """Live source-language articles without a live translation in `locale`."""
+    translated = HelpArticlePage.objects.live().filter(locale=locale).values("translation_key")
+    return _live_in(default_locale()).exclude(translation_key__in=translated)
+
+
+def _search_sources(locale) -> list[tuple[Locale, object]]:
+    """What a reader of `locale` searches: the articles in their language,
+    then those of the source language not translated into it yet."""
+    sources = [(locale, _live_in(locale))]
+    source = default_locale()
+    if locale.pk != source.pk:
+        sources.append((source, _untranslated_in(locale)))
+    return sources
+
+
+class ChainedResults:
+    """Result sets read one after the other as one sequence: what a Paginator
+    needs (count() and slices). Each set is counted once, and only the sets a
+    slice reaches into are fetched."""
+
+    def __init__(self, parts):
+        self.parts = list(parts)
+        self._counts = None
+
+    def counts(self) -> list[int]:
+        if self._counts is None:
+            self._counts = [part.count() for part in self.parts]
+        return self._counts
+
+    def count(self) -> int:
+        return sum(self.counts())
+
+    def __len__(self):
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            items = self[index : index + 1]
+            if not items:
+                raise IndexError(index)
+            return items[0]
+        if index.step not in (None, 1):
+            raise ValueError("ChainedResults slices have no step")
+        start = index.start or 0
+        stop = self.count() if index.stop is None else index.stop
+        items, offset = [], 0
+        for part, size in zip(self.parts, self.counts(), strict=True):
+            low, high = max(start - offset, 0), min(stop - offset, size)
+            if low < high:
+                items.extend(part[low:high])
+            offset += size
+        return items
+
+
 def search_articles(query: str, locale: Locale):
     """Wagtail search: every word first; if nothing matches, any word.
 
-    Results are the live articles of the reader's locale. Stemming: Wagtail's
-    database backend on PostgreSQL builds one tsvector column per index entry
-    with a single text-search configuration for the whole index
-    (WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"], else PostgreSQL's
-    default_text_search_config, usually "english"); it cannot choose
-    "french" or "german" per row. French and German therefore match on
-    whole words plus English stemming rules; see the report of issue 4."""
+    Results are the live articles of the reader's locale, then the live
+    source-language (English) articles that have no translation in it yet:
+    a reader finds them marked as such (never both an article and its
+    translation).
+
+    Stemming: on PostgreSQL each part is searched with its own language's
+    text-search configuration (helpcenter.search_backend: articles are indexed
+    with their locale's configuration, "french" for fr...), so "remboursées"
+    finds "remboursement" and "Erstattungen" finds "Erstattung". On SQLite
+    (FTS5) words match whole, in any language, without stemming."""
     terms = search_terms(query)
     if not terms or locale is None:
         return HelpArticlePage.objects.none(), terms
     text = " ".join(terms)
-    results = _live_in(locale).search(text, operator="and")
+    sources = _search_sources(locale)
+
+    def run(operator):
+        parts = []
+        for part_locale, queryset in sources:
+            with search_language(part_locale.language_code):
+                parts.append(queryset.search(text, operator=operator))
+        return parts[0] if len(parts) == 1 else ChainedResults(parts)
+
+    results = run("and")
     if len(terms) > 1 and results.count() == 0:
-        results = _live_in(locale).search(text, operator="or")
+        results = run("or")
     return results, terms
 
 
@@ -533,19 +618,29 @@ def run_search(raw_query, language_code: str, page_number=1, per_page: int = 10)
     return outcome
 
 
+def _hit(article: HelpArticlePage, locale: Locale, title, text) -> SearchHit:
+    """A result; an article in another language links to the fallback address
+    in the reader's site (as the listings do) and says its language."""
+    if article.locale_id == locale.pk:
+        return SearchHit(article.pk, title, text, article.url)
+    language = (locale_for_id(article.locale_id) or default_locale()).language_code
+    return SearchHit(article.pk, title, text, fallback_url(article, locale.language_code), language)
+
+
 def _search_page(query, language_code, page_number, per_page) -> SearchOutcome:
     outcome = SearchOutcome(query=query)
-    results, terms = search_articles(query, locale_for(language_code))
+    locale = locale_for(language_code)
+    results, terms = search_articles(query, locale)
     paginator = Paginator(results, per_page)
     page = paginator.get_page(page_number)
     outcome.total = paginator.count
     outcome.page_obj = PageInfo(page.number, paginator.num_pages, page.start_index())
     outcome.hits = [
-        SearchHit(
-            page_id=article.pk,
-            title=highlight(article.title, terms),
-            snippet=snippet(article_text(article), terms),
-            url=article.url,
+        _hit(
+            article,
+            locale,
+            highlight(article.title, terms),
+            snippet(article_text(article), terms),
         )
         for article in page.object_list
     ]
@@ -553,17 +648,22 @@ def _search_page(query, language_code, page_number, per_page) -> SearchOutcome:
 
 
 def instant_results(raw_query, language_code: str, limit: int = 5) -> SearchOutcome:
-    """As-you-type results: prefix matching on titles and summaries."""
+    """As-you-type results: prefix matching on titles and summaries, in the
+    reader's language first, then untranslated source-language articles."""
     query = normalise_query(raw_query)
     outcome = SearchOutcome(query=query)
     terms = search_terms(query)
     locale = locale_for(language_code)
     if not terms or locale is None:
         return outcome
-    pages = list(_live_in(locale).autocomplete(" ".join(terms))[:limit])
+    pages: list[HelpArticlePage] = []
+    for _locale, queryset in _search_sources(locale):
+        if len(pages) >= limit:
+            break
+        pages += list(queryset.autocomplete(" ".join(terms))[: limit - len(pages)])
     outcome.total = len(pages)
     outcome.hits = [
-        SearchHit(page.pk, highlight(page.title, terms), highlight(page.summary, terms), page.url)
+        _hit(page, locale, highlight(page.title, terms), highlight(page.summary, terms))
         for page in pages
     ]
     return outcome
@@ -582,7 +682,8 @@ def suggest_articles(text: str, language_code: str, limit: int = 3) -> list[Help
     locale = locale_for(language_code)
     if not terms or locale is None:
         return []
-    return list(_live_in(locale).search(" ".join(terms), operator="or")[:limit])
+    with search_language(locale.language_code):
+        return list(_live_in(locale).search(" ".join(terms), operator="or")[:limit])
 
 
 def record_suggestion_open(request, article: HelpArticlePage) -> None:

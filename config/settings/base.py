@@ -231,7 +231,7 @@ WAGTAIL_SITE_NAME = "Returns Hub"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # Staff sign in through allauth so that its MFA stage cannot be bypassed.
 WAGTAILADMIN_LOGIN_URL = "/admin/login/"
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "helpcenter.search_backend"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt"]
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True

@@ -20,6 +20,12 @@ def _private_storage(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Images (the demo's diagram, renditions) go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def help_center(policies, django_capture_on_commit_callbacks):
     """The demo help center (en, fr, partly de) on top of the demo policies."""

@@ -1,0 +1,112 @@
+"""Wagtail search with stemming in each page's own language.
+
+Wagtail's database backend on PostgreSQL stems every index entry and every
+query with one text-search configuration (`SEARCH_CONFIG`, else the server's
+`default_text_search_config`): French and German pages were stemmed as if
+they were English, so "remboursées" did not find "remboursement" nor
+"Erstattungen" find "Erstattung".
+
+This backend (settings.WAGTAILSEARCH_BACKENDS["default"]["BACKEND"]) is that
+same backend with two changes on PostgreSQL:
+
+* indexing: each object that has a locale (pages, snippets with
+  TranslatableMixin) is indexed with the configuration of its language
+  ("french" for fr, ...); objects without a locale keep `SEARCH_CONFIG`;
+* searching: a query is stemmed with the configuration of the language it is
+  made in: the one set by `search_language(code)` around the `.search()` call
+  (the help center sets it to the locale it searches), else the active
+  language, else `SEARCH_CONFIG`. It is read when `.search()` is called, so
+  the results may be sliced or counted later, outside the block.
+
+The language configurations are LANGUAGE_CONFIGS below, overridable with a
+"LANGUAGE_CONFIGS" entry in the backend's settings. Autocomplete keeps
+Wagtail's "simple" configuration (prefixes, no stemming).
+
+After switching to this backend (or changing a configuration) an existing
+index must be rebuilt once: `manage.py update_index`.
+
+Other databases get Wagtail's own database backend unchanged: SQLite's FTS5
+matches whole words in any language, without stemming (the help center's
+highlighting still marks word variants).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import copy
+from collections import defaultdict
+from contextlib import contextmanager
+
+from django.db import connection
+from django.utils import translation
+
+LANGUAGE_CONFIGS = {"en": "english", "fr": "french", "de": "german"}
+
+_search_language: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "helpcenter_search_language", default=None
+)
+
+
+@contextmanager
+def search_language(language_code: str | None):
+    """Stem the searches started in this block as `language_code` text."""
+    token = _search_language.set(language_code)
+    try:
+        yield
+    finally:
+        _search_language.reset(token)
+
+
+def SearchBackend(params):  # the name Wagtail looks up in a backend module
+    if connection.vendor == "postgresql":
+        from ._postgres_search import LocalisedPostgresSearchBackend
+
+        return LocalisedPostgresSearchBackend(params)
+    from wagtail.search.backends.database import SearchBackend as database_backend
+
+    return database_backend(params)
+
+
+class LanguageConfigs:
+    """Language code → PostgreSQL text-search configuration."""
+
+    def __init__(self, params):
+        self.default = params.get("SEARCH_CONFIG")
+        self.by_language = {**LANGUAGE_CONFIGS, **params.get("LANGUAGE_CONFIGS", {})}
+
+    def for_language(self, language_code: str | None) -> str | None:
+        if not language_code:
+            return self.default
+        code = language_code.lower()
+        return (
+            self.by_language.get(code)
+            or self.by_language.get(code.split("-")[0].split("_")[0])
+            or self.default
+        )
+
+    def for_query(self) -> str | None:
+        return self.for_language(_search_language.get() or translation.get_language())
+
+    def group_by_config(self, objs) -> dict[str | None, list]:
+        """Objects grouped by the configuration of their locale's language
+        (one query for the locales)."""
+        from wagtail.models import Locale
+
+        locale_ids = {getattr(obj, "locale_id", None) for obj in objs} - {None}
+        codes = dict(
+            Locale.objects.filter(pk__in=locale_ids).values_list("pk", "language_code")
+            if locale_ids
+            else []
+        )
+        groups: dict[str | None, list] = defaultdict(list)
+        for obj in objs:
+            code = codes.get(getattr(obj, "locale_id", None))
+            groups[self.for_language(code) if code else self.default].append(obj)
+        return groups
+
+
+def with_config(backend, config):
+    """A copy of `backend` that stems with `config`."""
+    clone = copy.copy(backend)
+    clone.config = config
+    return clone
