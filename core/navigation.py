@@ -68,7 +68,8 @@ def build_navigation(language_code: str) -> dict:
         "home": url_of("core.HomePage") or "/",
         "help": url_of("helpcenter.HelpCenterPage"),
         "policies": url_of("policy_pages.PolicyIndexPage"),
-        "returns": _safe_reverse("return_portal:orders"),
+        # Hidden until the buyer portal's pages land (issue #5); the services are in.
+        "returns": None,
         "footer": footer,
     }
 
