@@ -13,20 +13,15 @@ class Migration(migrations.Migration):
     dependencies = [("marketplace", "0002_pinned_policy_version")]
 
     operations = [
-        # Three steps: a default on AddField would give every existing row the same id.
+        # Three steps (the third in 0004, its own transaction: PostgreSQL refuses to alter a
+        # table with pending trigger events from the updates here). A default on AddField
+        # would give every existing row the same id.
         migrations.AddField(
             model_name="order",
             name="public_id",
             field=models.UUIDField(null=True, editable=False, verbose_name="public id"),
         ),
         migrations.RunPython(fill_public_ids, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="order",
-            name="public_id",
-            field=models.UUIDField(
-                default=uuid.uuid4, editable=False, unique=True, verbose_name="public id"
-            ),
-        ),
         migrations.AddField(
             model_name="order",
             name="refunded_amount",
