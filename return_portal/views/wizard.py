@@ -3,7 +3,6 @@
 from django.http import Http404
 
 
-
 def start(request, **kwargs):
     raise Http404
 
