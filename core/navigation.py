@@ -13,6 +13,9 @@ from django.urls import NoReverseMatch, reverse
 from wagtail.models import Page
 
 NAV_VERSION_KEY = "core:nav-version"
+# Raised when the links the chrome carries change (2: "My returns"), so a nav cached
+# by the previous code (Redis, file cache) is not served after a deploy.
+NAV_SCHEMA = 2
 NAV_TIMEOUT = 60 * 60
 
 
@@ -68,8 +71,7 @@ def build_navigation(language_code: str) -> dict:
         "home": url_of("core.HomePage") or "/",
         "help": url_of("helpcenter.HelpCenterPage"),
         "policies": url_of("policy_pages.PolicyIndexPage"),
-        # Hidden until the buyer portal's pages land (issue #5); the services are in.
-        "returns": None,
+        "returns": _safe_reverse("return_portal:orders"),
         "footer": footer,
     }
 
@@ -77,7 +79,7 @@ def build_navigation(language_code: str) -> dict:
 def navigation(language_code: str) -> dict:
     # Seeded from the clock so a flushed cache never reuses an old version.
     version = cache.get_or_set(NAV_VERSION_KEY, time.time_ns, None)
-    key = f"core:nav:{version}:{language_code}"
+    key = f"core:nav:{NAV_SCHEMA}:{version}:{language_code}"
     nav = cache.get(key)
     if nav is None:
         nav = build_navigation(language_code)

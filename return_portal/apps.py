@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ReturnPortalConfig(AppConfig):
     name = "return_portal"
     verbose_name = _("Return portal")
+
+    def ready(self):
+        from accounts.privacy import register_anonymiser, register_exporter
+
+        from . import privacy
+
+        register_exporter("returns", privacy.export_returns)
+        register_anonymiser("returns", privacy.anonymise_returns)

@@ -75,7 +75,13 @@ def _transition(
 ) -> ReturnRequest:
     at = at or timezone.now()
     with transaction.atomic():
-        locked = ReturnRequest.objects.select_for_update().get(pk=return_request.pk)
+        # The buyer and the order come with the row (the notification needs them);
+        # only the return's row is locked.
+        locked = (
+            ReturnRequest.objects.select_for_update(of=("self",))
+            .select_related("buyer", "order")
+            .get(pk=return_request.pk)
+        )
         if not allowed(locked, to):
             raise TransitionError(locked, to)
         event = ReturnEvent(
@@ -93,7 +99,8 @@ def _transition(
         locked.save()
         event.save()
         if notify:
-            notifications.queue(locked, to)
+            # The buyer reads the note too (a rejection's reason, the staff's remark).
+            notifications.queue(locked, to, note=note)
     # The caller's object follows the database.
     for name in ("status", "ship_by", "refund_due_by", "carrier_tracking", "updated_at"):
         setattr(return_request, name, getattr(locked, name))
@@ -129,7 +136,7 @@ def approve(
 
 def reject(return_request, *, actor, note: str, at=None):
     if not note.strip():
-        raise ValueError("A rejection states its reason.")
+        raise ValueError(_("A rejection states its reason."))
     return _transition(return_request, S.REJECTED, actor=actor, note=note, at=at)
 
 
@@ -178,13 +185,13 @@ def inspect(return_request, results: Mapping[int, LineInspection], *, actor, at=
     def apply(r: ReturnRequest) -> None:
         lines = {line.pk: line for line in r.lines.all()}
         if set(results) != set(lines):
-            raise ValueError("Inspect every line of the return.")
+            raise ValueError(_("Inspect every line of the return."))
         for pk, result in results.items():
             line = lines[pk]
             if not 0 <= result.damaged <= result.received <= line.quantity:
-                raise ValueError("Received and damaged quantities do not add up.")
+                raise ValueError(_("Received and damaged quantities do not add up."))
             if result.deduction < 0 or (result.deduction and not result.deduction_reason.strip()):
-                raise ValueError("A deduction is positive and states its reason.")
+                raise ValueError(_("A deduction is positive and states its reason."))
             line.received_quantity = result.received
             line.damaged_quantity = result.damaged
             line.deduction = money(result.deduction)
@@ -214,6 +221,19 @@ def final_amount(return_request: ReturnRequest) -> Decimal:
     return max(Decimal("0.00"), money(total - deductions))
 
 
+def payable_amount(return_request: ReturnRequest, order: Order | None = None) -> Decimal:
+    """What resolving books now: the final amount, and for a refund to the means of
+    payment no more than what remains of the order's payment. Another return of the
+    order may have been refunded since this one's estimate was capped."""
+    amount = final_amount(return_request)
+    if return_request.resolution != "refund":
+        return amount
+    order = order or Order.objects.only("payment_amount", "refunded_amount").get(
+        pk=return_request.order_id
+    )
+    return max(Decimal("0.00"), min(amount, order.payment_amount - order.refunded_amount))
+
+
 def resolve(return_request, *, actor, at=None):
     """Settle the return: book the refund (or store credit) and queue its payment.
 
@@ -223,8 +243,17 @@ def resolve(return_request, *, actor, at=None):
     from .payments import schedule_refund
 
     def apply(r: ReturnRequest) -> None:
-        amount = final_amount(r)
-        if amount <= 0 or r.resolution == "exchange":
+        if r.resolution == "exchange":
+            return
+        # Under the order's lock, so two returns of one order resolved at once
+        # cannot both take what remains of the payment.
+        order = (
+            Order.objects.select_for_update()
+            .only("payment_amount", "refunded_amount")
+            .get(pk=r.order_id)
+        )
+        amount = payable_amount(r, order)
+        if amount <= 0:
             return
         refund, created = Refund.objects.get_or_create(
             idempotency_key=f"refund:{r.rma}",

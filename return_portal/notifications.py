@@ -49,7 +49,9 @@ def queue(return_request: ReturnRequest, event: str, **context) -> OutboxMessage
             "return": return_request,
             "event": event,
             "url": detail_url(return_request),
-            "lines": list(return_request.lines.select_related("order_line")),
+            # Read only by the templates that list the lines (a callable is called
+            # by the template on first use), so a status email costs no query here.
+            "lines": _lines_of(return_request),
             "now": timezone.now(),
             "zone": local_zone,
             **context,
@@ -66,6 +68,17 @@ def queue(return_request: ReturnRequest, event: str, **context) -> OutboxMessage
     )
     transaction.on_commit(_relay_soon)
     return message
+
+
+def _lines_of(return_request: ReturnRequest):
+    cache = []
+
+    def lines():
+        if not cache:
+            cache.append(list(return_request.lines.select_related("order_line")))
+        return cache[0]
+
+    return lines
 
 
 def _relay_soon() -> None:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,7 @@ from .models import (
     ReturnStatus,
 )
 from .refunds import Estimate, EstimateLine, estimate, shipping_cost
-from .services import Declarations, decide_order, orders_for_decisions
+from .services import Declarations, decide_order, decision_lines, orders_for_decisions
 
 # Art. 13(1) / L221-24: the refund is due 14 days after the trader is told.
 REFUND_DAYS = 14
@@ -352,10 +353,15 @@ def _existing(key: str) -> ReturnRequest | None:
 
 
 def _locked_order(order_pk: int) -> Order:
-    """Lock the order row (serialises every return of the order), then read it and
-    its lines with fresh returned quantities."""
-    Order.objects.select_for_update().filter(pk=order_pk).values_list("pk", flat=True).first()
-    return orders_for_decisions(Order.objects.filter(pk=order_pk)).get()
+    """Lock the order row (serialises every return of the order) as it is read, then
+    read its lines with fresh returned quantities."""
+    # One query for lock and read, and the lines without their policy page (decisions
+    # read the pinned version's rules only): the confirm bench's hot path.
+    locked = Order.objects.select_for_update(of=("self",)).filter(pk=order_pk)
+    lines = (
+        decision_lines().select_related(None).select_related("seller", "category", "policy_version")
+    )
+    return locked.prefetch_related(Prefetch("lines", queryset=lines)).get()
 
 
 def _ship_by(order: Order, at: datetime, days: int) -> datetime:

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from wagtail.models import Locale
 
-from .models import ReturnReason
+from marketplace.models import Order
+
+from . import lifecycle
+from .models import ReturnMessage, ReturnReason, ReturnRequest
+from .returns import Draft, StepError, buyer_order, confirm_return
 
 # code, defect?, {language: label}, children
 REASONS = [
@@ -145,3 +150,95 @@ def seed_reasons() -> int:
                 existing.get(child, uuid.uuid4()),
             )
     return ReturnReason.objects.count()
+
+
+# --- demo returns -----------------------------------------------------------------------
+
+DEMO_BUYER = "buyer@example.com"
+DEMO_SUPPORT = "returns@example.com"
+
+
+@transaction.atomic
+def seed_demo_returns() -> list:
+    """Two returns for the demo buyer, made through the services like a buyer would:
+    the arc lamp of DEMO-1009 on its way back with a prepaid label and a message
+    from support, and the shoes of DEMO-1001 approved for drop-off (QR code). The
+    shirt of DEMO-1001 stays open, so the withdrawal button still shows.
+
+    Idempotent: nothing is added once the demo buyer has any return."""
+    User = get_user_model()
+    buyer = User.objects.filter(email=DEMO_BUYER).first()
+    if buyer is None or ReturnRequest.objects.filter(buyer=buyer).exists():
+        return []
+    support = User.objects.filter(email=DEMO_SUPPORT).first()
+    plans = [
+        ("DEMO-1009", "1", "not-as-described", "damaged", "prepaid_label"),
+        ("DEMO-1001", "2", "too-small", "like_new", "drop_off"),
+    ]
+    created = []
+    for reference, line, reason, condition, shipping in plans:
+        public_id = (
+            Order.objects.filter(reference=reference, buyer=buyer)
+            .values_list("public_id", flat=True)
+            .first()
+        )
+        order = buyer_order(buyer, public_id) if public_id else None
+        if order is None:
+            continue
+        draft = Draft(
+            order_id=order.pk,
+            quantities={line: 1},
+            reason_code=reason,
+            condition=condition,
+            resolution="refund",
+            shipping_method=shipping,
+        )
+        try:
+            return_request, _new = confirm_return(buyer, order, draft)
+        except StepError:  # the demo order is no longer returnable (seeded long ago)
+            continue
+        created.append(return_request)
+    if created and created[0].shipping_method == "prepaid_label":
+        lamp = created[0]
+        lifecycle.mark_in_transit(lamp, tracking="6A12345678901")
+        ReturnMessage.objects.create(
+            return_request=lamp,
+            author=support,
+            from_staff=True,
+            body=(
+                "Thank you for the photos. The parcel has been scanned by the carrier; "
+                "we will check the lamp as soon as it arrives."
+            ),
+        )
+    return created
+
+
+# --- staff permissions (the returns area of the admin) ----------------------------------
+
+# Group -> the ReturnRequest permissions it gets: returns staff act on returns, seller
+# staff read them. The groups themselves come from accounts.demo (seed_users).
+STAFF_PERMISSIONS = {
+    "Returns staff": ("view_returnrequest", "change_returnrequest"),
+    "Seller staff": ("view_returnrequest",),
+}
+
+
+@transaction.atomic
+def seed_staff_permissions() -> dict[str, list[str]]:
+    """Give the staff groups their permissions on returns (idempotent; adds only)."""
+    from django.contrib.auth.models import Group, Permission
+
+    access_admin = Permission.objects.get(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    )
+    granted = {}
+    for name, codenames in STAFF_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        permissions = list(
+            Permission.objects.filter(
+                content_type__app_label="return_portal", codename__in=codenames
+            )
+        )
+        group.permissions.add(access_admin, *permissions)
+        granted[name] = sorted(permission.codename for permission in permissions)
+    return granted

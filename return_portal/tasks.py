@@ -118,7 +118,12 @@ def sweep_returns() -> dict:
     for refund_id in Refund.objects.filter(
         status=RefundStatus.PENDING, created_at__lt=stale
     ).values_list("pk", flat=True):
-        execute_refund.delay(refund_id)
+        try:
+            execute_refund.delay(refund_id)
+        except Exception as error:  # broker down (or, eager, the payout failed again)
+            # The outbox below must still be relayed; the next sweep tries this again.
+            logger.warning("Refund %s not re-queued: %s", refund_id, error)
+            continue
         requeued += 1
     relayed = relay_outbox()
     return {"expired": expired, "refunds_requeued": requeued, "relayed": relayed}

@@ -1,11 +1,198 @@
-"""Placeholder: being written."""
+"""The withdrawal button (Directive 2011/83/EU Art. 11a, as inserted by Directive
+(EU) 2023/2673; C. consom. L221-21): "Withdraw from contract here", then a
+separate confirmation step, then the acknowledgement.
 
+Step one (`start`) lists the lines the statutory right still covers and takes the
+buyer's choice; it keeps that choice in the session under a fresh idempotency
+key. Step two (`confirm`) shows the summary (GET) and records the withdrawal
+(POST) through `returns.withdraw`, which sends the acknowledgement with the
+notice's content, date and time. A double click or a replayed POST carries the
+same key and finds the withdrawal already recorded. After the period both steps
+say so (410 Gone), never a server error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from marketplace.models import Order
+
+from .. import returns
+from ..legal_calendar import market_timezone
+from ..models import ReturnRequest
+from ..services import decide_order
+from .orders import local_date
+
+PENDING = "return_withdrawals"  # session key: {order public id hex: {"key", "lines"}}
+GONE = 410
+UNPROCESSABLE = 422
 
 
-def start(request, **kwargs):
-    raise Http404
+def _order(request, order_id) -> Order:
+    order = returns.buyer_order(request.user, order_id)
+    if order is None:
+        raise Http404
+    return order
 
 
-def confirm(request, **kwargs):
-    raise Http404
+def _pending(request, order: Order) -> dict | None:
+    return request.session.get(PENDING, {}).get(order.public_id.hex)
+
+
+def _set_pending(request, order: Order, value: dict | None) -> None:
+    pending = dict(request.session.get(PENDING, {}))
+    if value is None:
+        pending.pop(order.public_id.hex, None)
+    else:
+        pending[order.public_id.hex] = value
+    request.session[PENDING] = pending
+
+
+def _closed(request, order: Order, at: datetime):
+    """The answer once no line can be withdrawn from: the period ended, or the law
+    gives no right of withdrawal for this order (market, private seller...)."""
+    decisions = decide_order(order, at)
+    had_right = any(decision.statutory_right for _line, decision in decisions)
+    return render(
+        request,
+        "return_portal/withdraw_closed.html",
+        {
+            "order": order,
+            "had_right": had_right,
+            "returnable": any(decision.eligible for _line, decision in decisions),
+        },
+        status=GONE,
+    )
+
+
+def _line_rows(order: Order, lines, chosen: set[str] | None = None):
+    return [
+        {
+            "line": line,
+            "units": decision.returnable_quantity,
+            "until": local_date(decision.statutory_deadline, order.market),
+            "checked": chosen is None or line.reference in chosen,
+        }
+        for line, decision in lines
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request, order_id):
+    at = timezone.now()
+    order = _order(request, order_id)
+    lines = returns.withdrawable_lines(order, at)
+    if not lines:
+        return _closed(request, order, at)
+    errors: list[str] = []
+    chosen: set[str] | None = None
+    if request.method == "POST":
+        covered = {line.reference for line, _decision in lines}
+        chosen = set(request.POST.getlist("lines"))
+        if not chosen:
+            errors.append(_("Choose at least one item to withdraw from."))
+        elif not chosen <= covered:
+            errors.append(_("Some of these items can no longer be withdrawn from."))
+        else:
+            pending = _pending(request, order) or {}
+            # The same key while the buyer goes back and forth: one withdrawal.
+            key = pending.get("key") or uuid.uuid4().hex
+            references = [line.reference for line, _decision in lines if line.reference in chosen]
+            _set_pending(request, order, {"key": key, "lines": references})
+            return redirect("return_portal:withdraw_confirm", order_id=order.public_id)
+    else:
+        pending = _pending(request, order)
+        if pending:
+            chosen = set(pending["lines"])
+    return render(
+        request,
+        "return_portal/withdraw.html",
+        {"order": order, "rows": _line_rows(order, lines, chosen), "errors": errors},
+        status=UNPROCESSABLE if errors else 200,
+    )
+
+
+def _already_done(request, order: Order, key: str) -> ReturnRequest | None:
+    if not key:
+        return None
+    return ReturnRequest.objects.filter(
+        buyer=request.user, order=order, idempotency_key=key
+    ).first()
+
+
+def _notice_message(return_request: ReturnRequest, market: str) -> str:
+    notice = timezone.localtime(return_request.notice_at, market_timezone(market))
+    return _(
+        "Your withdrawal was received on %(date)s at %(time)s (%(zone)s). "
+        "Your reference is %(rma)s. We have sent you an acknowledgement by email."
+    ) % {
+        "date": date_format(notice, "DATE_FORMAT"),
+        "time": time_format(notice, "H:i"),
+        "zone": notice.tzinfo.key,
+        "rma": return_request.rma,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm(request, order_id):
+    at = timezone.now()
+    order = _order(request, order_id)
+    pending = _pending(request, order)
+    if request.method == "POST":
+        posted_key = request.POST.get("key", "")
+        done = _already_done(request, order, posted_key)
+        if done is not None:  # a double click or a replay: the withdrawal already exists
+            _set_pending(request, order, None)
+            return redirect("return_portal:detail", return_id=done.public_id)
+        if pending is None or posted_key != pending["key"]:
+            messages.warning(request, _("Please choose the items again and confirm."))
+            return redirect("return_portal:withdraw", order_id=order.public_id)
+        try:
+            withdrawal, _created = returns.withdraw(
+                request.user, order, pending["lines"], pending["key"], at=at
+            )
+        except returns.StepError:
+            if not returns.withdrawable_lines(order, at):
+                _set_pending(request, order, None)
+                return _closed(request, order, at)
+            messages.error(request, _("Some of these items can no longer be withdrawn from."))
+            _set_pending(request, order, None)
+            return redirect("return_portal:withdraw", order_id=order.public_id)
+        _set_pending(request, order, None)
+        messages.success(request, _notice_message(withdrawal, order.market))
+        return redirect("return_portal:detail", return_id=withdrawal.public_id)
+
+    # GET: the separate confirmation step, only after the first one.
+    if pending is None:
+        return redirect("return_portal:withdraw", order_id=order.public_id)
+    lines = returns.withdrawable_lines(order, at)
+    if not lines:
+        return _closed(request, order, at)
+    chosen = [(line, decision) for line, decision in lines if line.reference in pending["lines"]]
+    if len(chosen) != len(pending["lines"]):
+        _set_pending(request, order, None)
+        messages.error(request, _("Some of these items can no longer be withdrawn from."))
+        return redirect("return_portal:withdraw", order_id=order.public_id)
+    return render(
+        request,
+        "return_portal/withdraw_confirm.html",
+        {
+            "order": order,
+            "rows": _line_rows(order, chosen),
+            "key": pending["key"],
+            "back_url": reverse("return_portal:withdraw", args=[order.public_id]),
+        },
+    )

@@ -1,23 +1,234 @@
-"""Placeholder: being written."""
+"""Starting a return: items → reason → resolution → shipping → review → confirm.
 
-from django.http import Http404
+Each step is a plain form that posts and redirects (works without JavaScript);
+with htmx the form swaps only the step (`#return-step`) and the answer is the
+next step's partial with its URL pushed. What the buyer chose so far is a
+`returns.Draft` kept in their session, keyed by the draft id in the URL: a draft
+id that is not in the session is a 404, so drafts never cross buyers. Every
+check is the service's (`returns.check_*`); confirm runs them all again. What
+each step shows is in wizard_pages.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from marketplace.models import Order
+
+from .. import photos, returns
+from ..models import ReturnRequest
+from ..services import decide_order, orders_for_decisions
+from .wizard_pages import (
+    PHOTO_LIMIT,
+    PHOTO_LIMIT_MESSAGE,
+    STEPS,
+    BackTo,
+    WizardPage,
+    apply_errors,
+    check_progress,
+    earliest_step,
+    limited,
+    recheck,
+    step_url,
+)
+
+__all__ = ["STEPS", "confirm", "delete_photo", "start", "step", "upload_photo"]
+
+DRAFTS = "return_drafts"  # session key: {draft key: Draft.to_session()}, oldest first
+MAX_DRAFTS = 10
+CREATE_LIMIT = (10, 60 * 60)  # returns confirmed per buyer per hour
+TOO_MANY_REQUESTS = 429
+UNPROCESSABLE = 422
+
+# --- drafts in the session ------------------------------------------------------------
 
 
-def start(request, **kwargs):
-    raise Http404
+def _session_drafts(request) -> dict:
+    return request.session.get(DRAFTS, {})
 
 
-def confirm(request, **kwargs):
-    raise Http404
+def _save_draft(request, draft: returns.Draft) -> None:
+    drafts = dict(_session_drafts(request))
+    drafts.pop(draft.key, None)  # re-inserted last: the newest
+    drafts[draft.key] = draft.to_session()
+    while len(drafts) > MAX_DRAFTS:
+        drafts.pop(next(iter(drafts)))
+    request.session[DRAFTS] = drafts
 
 
-def upload_photo(request, **kwargs):
-    raise Http404
+def _drop_draft(request, key: str) -> None:
+    drafts = dict(_session_drafts(request))
+    if drafts.pop(key, None) is not None:
+        request.session[DRAFTS] = drafts
 
 
-def delete_photo(request, **kwargs):
-    raise Http404
+def _load(request, draft_id: uuid.UUID) -> tuple[returns.Draft, Order]:
+    """The buyer's draft and its order (lines ready to judge), else 404."""
+    data = _session_drafts(request).get(draft_id.hex)
+    if data is None:
+        raise Http404
+    draft = returns.Draft.from_session(data)
+    order = orders_for_decisions(
+        Order.objects.filter(pk=draft.order_id, buyer=request.user)
+    ).first()
+    if order is None:
+        raise Http404
+    return draft, order
 
 
-def step(request, **kwargs):
-    raise Http404
+def _redirect(request, url: str):
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _back_to(request, draft, back: BackTo, page: WizardPage | None = None):
+    """Send the buyer to the step that failed; it shows the errors again."""
+    url = step_url(draft, back.step) + "?recheck=1"
+    if request.htmx and page is not None:
+        progress = check_progress(page.order, page.draft, page.at, back.step)
+        form = page.form(back.step, progress)
+        apply_errors(form, back.errors)
+        response = page.render(back.step, progress, form, status=UNPROCESSABLE)
+        response["HX-Push-Url"] = step_url(draft, back.step)
+        return response
+    return _redirect(request, url)
+
+
+def _already_confirmed(request, draft_id):
+    """A draft no longer in the session may have become a return (a replayed
+    confirm, a double click, the browser's Back button): show that return.
+    Otherwise, or when it is another buyer's, 404."""
+    done = ReturnRequest.objects.filter(idempotency_key=draft_id.hex, buyer=request.user).first()
+    if done is None:
+        raise Http404
+    return _redirect(request, reverse("return_portal:detail", args=[done.public_id]))
+
+
+# --- views ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request, order_id):
+    order = returns.buyer_order(request.user, order_id)
+    if order is None:
+        raise Http404
+    decisions = decide_order(order, timezone.now())
+    if not any(decision.eligible for _line, decision in decisions):
+        return render(
+            request,
+            "return_portal/start/not_returnable.html",
+            {"order": order, "decisions": decisions},
+        )
+    draft = returns.Draft(order_id=order.pk)
+    _save_draft(request, draft)
+    return _redirect(request, step_url(draft, "items"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step(request, draft_id, step):
+    if step not in STEPS:
+        raise Http404
+    if draft_id.hex not in _session_drafts(request):
+        return _already_confirmed(request, draft_id)
+    draft, order = _load(request, draft_id)
+    page = WizardPage(request, draft, order, timezone.now())
+    try:
+        progress = check_progress(order, draft, page.at, step)
+    except BackTo as back:
+        return _back_to(request, draft, back)
+    if request.method == "POST" and step == "review":
+        return HttpResponseNotAllowed(["GET"])
+    if request.method == "POST":
+        form = page.form(step, progress, request.POST, request.FILES)
+        if page.submit(step, progress, form):
+            _save_draft(request, page.draft)
+            following = STEPS[STEPS.index(step) + 1]
+            if request.htmx:
+                next_progress = check_progress(order, page.draft, page.at, following)
+                next_form = page.form(following, next_progress)
+                return page.render(following, next_progress, next_form, push=True)
+            return redirect(step_url(page.draft, following))
+        return page.render(step, progress, form, status=UNPROCESSABLE)
+    form = page.form(step, progress)
+    if request.GET.get("recheck") and step != "review":
+        recheck(page, step, progress, form)
+    return page.render(step, progress, form)
+
+
+@login_required
+@require_POST
+def confirm(request, draft_id):
+    key = draft_id.hex
+    if key not in _session_drafts(request):
+        return _already_confirmed(request, draft_id)
+    draft, order = _load(request, draft_id)
+    already = ReturnRequest.objects.filter(idempotency_key=key).exists()
+    if not already and limited(request, "return-create", CREATE_LIMIT):
+        template = "return_portal/start/_limited.html" if request.htmx else "429.html"
+        return render(request, template, {}, status=TOO_MANY_REQUESTS)
+    try:
+        return_request, _created = returns.confirm_return(request.user, order, draft)
+    except returns.StepError as error:
+        page = WizardPage(request, draft, order, timezone.now())
+        return _back_to(request, draft, BackTo(earliest_step(error.errors), error.errors), page)
+    _drop_draft(request, key)
+    return _redirect(request, reverse("return_portal:detail", args=[return_request.public_id]))
+
+
+@login_required
+@require_POST
+def upload_photo(request, draft_id):
+    draft, order = _load(request, draft_id)
+    page = WizardPage(request, draft, order, timezone.now())
+    errors, added = [], []
+    if limited(request, "return-photo", PHOTO_LIMIT):
+        errors = [str(PHOTO_LIMIT_MESSAGE)]
+    else:
+        try:
+            added = photos.add_photos(request.user, draft.key, request.FILES.getlist("photos"))
+        except ValidationError as error:
+            errors = error.messages
+    if request.htmx:
+        context = page.photos_context(errors)
+        if added:
+            context["photo_status"] = ngettext(
+                "%(count)d photo added.", "%(count)d photos added.", len(added)
+            ) % {"count": len(added)}
+        return render(request, "return_portal/start/_photos.html", context)
+    if not errors:
+        return redirect(step_url(draft, "reason"))
+    try:
+        progress = check_progress(order, draft, page.at, "reason")
+    except BackTo as back:
+        return _back_to(request, draft, back)
+    form = page.form("reason", progress)
+    apply_errors(form, {"photos": errors})
+    return page.render("reason", progress, form, status=UNPROCESSABLE)
+
+
+@login_required
+@require_POST
+def delete_photo(request, draft_id, photo_id):
+    draft, order = _load(request, draft_id)
+    if not photos.delete_photo(request.user, draft.key, photo_id):
+        raise Http404
+    if request.htmx:
+        page = WizardPage(request, draft, order, timezone.now())
+        context = page.photos_context()
+        context["photo_status"] = _("Photo removed.")
+        return render(request, "return_portal/start/_photos.html", context)
+    return redirect(step_url(draft, "reason"))

@@ -13,6 +13,8 @@ SEEDERS = [
     "helpcenter.seeding.seed_help_center",
     "marketplace.seeding.seed_marketplace",
     "return_portal.seeding.seed_reasons",
+    "return_portal.seeding.seed_demo_returns",  # after the orders and the reasons
+    "return_portal.seeding.seed_staff_permissions",  # after accounts' staff groups
 ]
 
 

@@ -1,0 +1,153 @@
+"""The forms of the "start a return" steps.
+
+They only parse what the buyer sent; whether it is allowed is the service's
+call (`returns.check_*`), whose errors the views attach to these forms so
+every message shows next to its field.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.uploads import ACCEPT
+
+YES, NO = "yes", "no"
+
+
+def quantity_field_name(index: int) -> str:
+    return f"qty-{index}"
+
+
+def opened_field_name(index: int) -> str:
+    return f"opened-{index}"
+
+
+class ItemsForm(forms.Form):
+    """One quantity per line that can be returned (a checkbox when only one unit
+    can be), and, for sealed goods, whether the buyer unsealed them.
+
+    `rows` are the order's lines as the items step shows them (views.wizard.LineRow).
+    """
+
+    def __init__(self, *args, rows, draft, **kwargs):
+        self.rows = rows
+        initial = {}
+        for row in rows:
+            units = draft.quantities.get(row.line.reference, 0)
+            initial[quantity_field_name(row.index)] = bool(units) if row.single else units
+            if row.sealed and row.line.reference in draft.opened:
+                initial[opened_field_name(row.index)] = YES
+            elif row.sealed and units:
+                initial[opened_field_name(row.index)] = NO
+        super().__init__(*args, initial=initial, **kwargs)
+        for row in rows:
+            if not row.selectable:
+                continue
+            if row.single:
+                self.fields[quantity_field_name(row.index)] = forms.BooleanField(
+                    label=_("Return this item"), required=False
+                )
+            else:
+                self.fields[quantity_field_name(row.index)] = forms.IntegerField(
+                    label=_("Quantity to return"),
+                    required=False,
+                    min_value=0,
+                    max_value=row.returnable,
+                    error_messages={
+                        "max_value": _("You can return at most %(limit_value)s of these."),
+                        "min_value": _("Enter 0 or more."),
+                        "invalid": _("Enter a whole number."),
+                    },
+                    widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                )
+            if row.sealed:
+                self.fields[opened_field_name(row.index)] = forms.ChoiceField(
+                    label=_("Have you unsealed it since delivery?"),
+                    choices=[(YES, _("Yes")), (NO, _("No"))],
+                    required=False,
+                    widget=forms.RadioSelect,
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        for row in self.rows:
+            if (
+                row.selectable
+                and row.sealed
+                and self.units(row)
+                and not cleaned.get(opened_field_name(row.index))
+            ):
+                self.add_error(
+                    opened_field_name(row.index),
+                    _("Tell us whether you unsealed it since delivery."),
+                )
+        return cleaned
+
+    def units(self, row) -> int:
+        value = self.cleaned_data.get(quantity_field_name(row.index))
+        if row.single:
+            return 1 if value else 0
+        return value or 0
+
+    def quantities(self) -> dict[str, int]:
+        return {
+            row.line.reference: self.units(row)
+            for row in self.rows
+            if row.selectable and self.units(row)
+        }
+
+    def opened(self) -> list[str]:
+        return [
+            row.line.reference
+            for row in self.rows
+            if row.sealed and self.cleaned_data.get(opened_field_name(row.index)) == YES
+        ]
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Any number of files, unchecked here: photos.add_photos checks each one by
+    content and the count against what the draft already has."""
+
+    widget = MultipleImageInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [upload for upload in files if upload]
+
+
+class ReasonForm(forms.Form):
+    """Reason (a leaf of the taxonomy), condition, comment; photos ride along when
+    the page works without JavaScript (with it, each photo uploads at once)."""
+
+    reason = forms.CharField(required=False)
+    condition = forms.CharField(required=False)
+    comment = forms.CharField(
+        label=_("Anything we should know? (optional)"),
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+    )
+    photos = PhotosField(
+        label=_("Add photos (optional)"),
+        required=False,
+        widget=MultipleImageInput(attrs={"accept": ACCEPT}),
+    )
+
+
+class ResolutionForm(forms.Form):
+    resolution = forms.CharField(required=False)
+    exchange_variant = forms.CharField(
+        label=_("Which size, colour or model do you want instead?"),
+        required=False,
+        strip=True,
+        widget=forms.TextInput(attrs={"maxlength": 200, "autocomplete": "off"}),
+    )
+
+
+class ShippingForm(forms.Form):
+    shipping_method = forms.CharField(required=False)
