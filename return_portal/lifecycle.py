@@ -72,13 +72,20 @@ def _transition(
     at: datetime | None = None,
     apply: Callable[[ReturnRequest], None] | None = None,
     notify: bool = True,
+    held: bool = False,
 ) -> ReturnRequest:
+    """`held`: the caller's transaction already holds the row (it created it), so the
+    instance is current and is changed in place, without reading it again."""
     at = at or timezone.now()
-    with transaction.atomic():
+    if held and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("held=True needs the transaction that holds the row")
+    with transaction.atomic(savepoint=not held):
         # The buyer and the order come with the row (the notification needs them);
         # only the return's row is locked.
         locked = (
-            ReturnRequest.objects.select_for_update(of=("self",))
+            return_request
+            if held
+            else ReturnRequest.objects.select_for_update(of=("self",))
             .select_related("buyer", "order")
             .get(pk=return_request.pk)
         )
@@ -116,6 +123,7 @@ def approve(
     ship_by=None,
     note="",
     notify=True,
+    held=False,
 ):
     at = at or timezone.now()
 
@@ -131,6 +139,7 @@ def approve(
         note=note,
         apply=apply,
         notify=notify,
+        held=held,
     )
 
 

@@ -370,17 +370,18 @@ def _ship_by(order: Order, at: datetime, days: int) -> datetime:
 
 def confirm_return(buyer, order: Order, draft: Draft, *, at: datetime | None = None):
     """Create the return the draft describes, or raise StepError. Idempotent by the
-    draft's key: a replay returns (return_request, False)."""
-    existing = _existing(draft.key)
-    if existing is not None:
-        return existing, False
+    draft's key: a replay returns (return_request, False).
+
+    Only `order.pk` is read: the order and its lines are read again under the lock,
+    so the caller may pass an order loaded without its lines."""
     at = at or timezone.now()
     try:
         with transaction.atomic():
+            # A replay is found under the lock below: no read before it, on the hot path.
             locked = _locked_order(order.pk)
             if locked.buyer_id != buyer.pk:
                 raise StepError({"items": [_("Choose items of this order only.")]})
-            existing = _existing(draft.key)  # a concurrent confirm won the lock first
+            existing = _existing(draft.key)  # a replay, or a concurrent confirm won the lock
             if existing is not None:
                 raise AlreadyCreated(existing)
             checked = review(locked, draft, at)
@@ -422,6 +423,7 @@ def confirm_return(buyer, order: Order, draft: Draft, *, at: datetime | None = N
                 actor_kind=ActorKind.SYSTEM,
                 at=at,
                 ship_by=_ship_by(locked, at, rules.ship_back_days),
+                held=True,  # created above, in this transaction
             )
     except AlreadyCreated as done:
         return done.return_request, False
@@ -431,7 +433,7 @@ def confirm_return(buyer, order: Order, draft: Draft, *, at: datetime | None = N
         if existing is None:
             raise
         return existing, False
-    return ReturnRequest.objects.get(pk=return_request.pk), True
+    return return_request, True
 
 
 def _drop_off_code(method: ShippingMethod) -> str:

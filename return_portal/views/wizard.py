@@ -16,7 +16,7 @@ import uuid
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -175,14 +175,20 @@ def confirm(request, draft_id):
     key = draft_id.hex
     if key not in _session_drafts(request):
         return _already_confirmed(request, draft_id)
-    draft, order = _load(request, draft_id)
-    already = ReturnRequest.objects.filter(idempotency_key=key).exists()
-    if not already and limited(request, "return-create", CREATE_LIMIT):
+    draft = returns.Draft.from_session(_session_drafts(request)[key])
+    # The confirm is the hot path (bench/confirm_bench.py): confirm_return reads the
+    # order and its lines again under its lock, so only ownership is checked here.
+    order = get_object_or_404(Order.objects.only("pk"), pk=draft.order_id, buyer=request.user)
+    # A replay (a double click racing the redirect) is answered, never rate-limited.
+    if limited(request, "return-create", CREATE_LIMIT) and not (
+        ReturnRequest.objects.filter(idempotency_key=key).exists()
+    ):
         template = "return_portal/start/_limited.html" if request.htmx else "429.html"
         return render(request, template, {}, status=TOO_MANY_REQUESTS)
     try:
         return_request, _created = returns.confirm_return(request.user, order, draft)
     except returns.StepError as error:
+        draft, order = _load(request, draft_id)
         page = WizardPage(request, draft, order, timezone.now())
         return _back_to(request, draft, BackTo(earliest_step(error.errors), error.errors), page)
     _drop_draft(request, key)
