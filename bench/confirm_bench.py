@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/returnshub_confirmbench \\
     REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/confirm_bench.py [--buyers 200] [--returns-per-buyer 3]
-            [--concurrency 20] [--think 1.0 3.0] [--workers 3] [--threads 3]
+            [--concurrency 20] [--think 1.0 3.0] [--workers 5] [--threads 1]
 
 PostgreSQL only (the goal is stated for it). Creates the database named by
 DATABASE_URL if missing, migrates it and seeds the site, the demo policies and the
@@ -12,7 +12,9 @@ return reasons once. Each run then adds its own buyers (`--buyers`), each with
 directly, and puts one ready draft per order in each session (the wizard's state
 after the shipping step: `return_portal.views.wizard.DRAFTS`).
 
-It starts gunicorn (gthread, 127.0.0.1 only; --workers processes x --threads) on
+It starts gunicorn (gthread, 127.0.0.1 only; --workers processes x --threads; the
+default is gunicorn's advice of 2 x cores + 1 processes of one thread each, since the
+request is mostly Python and threads of one process queue on its GIL) on
 the development settings with DEBUG off, the cache on Redis when REDIS_URL is set
 (the rate limits need a shared cache), and Celery not eager: the relay of the
 outbox is only *published* to a broker at commit, as in production. The broker
@@ -536,8 +538,8 @@ def main() -> None:
     parser.add_argument("--returns-per-buyer", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"))
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--broker-db", type=int, default=13)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()

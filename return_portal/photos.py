@@ -9,6 +9,7 @@ buyer's photo id finds nothing.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -94,3 +95,17 @@ def delete_photo(buyer, draft_key: str, public_id) -> bool:
     # After the row is gone, so a failed delete never leaves a row without its file.
     photo.file.delete(save=False)
     return True
+
+
+def purge_abandoned(now: datetime) -> int:
+    """Delete the photos of drafts left unconfirmed for RETURN_DRAFT_PHOTO_DAYS (rows,
+    then files): a buyer's pictures are not kept for a return that never was. A
+    draft resumed later simply has no photos (they are optional)."""
+    cutoff = now - timedelta(days=settings.RETURN_DRAFT_PHOTO_DAYS)
+    abandoned = list(ReturnPhoto.objects.filter(return_request__isnull=True, created_at__lt=cutoff))
+    if not abandoned:
+        return 0
+    ReturnPhoto.objects.filter(pk__in=[photo.pk for photo in abandoned]).delete()
+    for photo in abandoned:
+        photo.file.delete(save=False)
+    return len(abandoned)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.models import Order, OrderLine
+from policy_pages.markets import is_eu
 from policy_pages.rules import PolicyRules, Resolution, ShippingMethod, ShippingOption
 
 from . import lifecycle, notifications
@@ -457,8 +458,18 @@ def _record_creation(return_request: ReturnRequest, buyer, at: datetime) -> None
 # --- the withdrawal button ------------------------------------------------------------
 
 
+def has_withdrawal_button(order: Order) -> bool:
+    """The withdrawal button is EU law (Art. 11a, from 19 June 2026). A UK buyer
+    cancels under the CCR 2013 by any clear statement: for them the portal's ordinary
+    return, judged against the same statutory period, is the way."""
+    return is_eu(order.market)
+
+
 def withdrawable_lines(order: Order, at: datetime) -> list[tuple[OrderLine, Decision]]:
-    """The lines the statutory right still covers at `at`, with units left."""
+    """The lines the button can withdraw from at `at`: EU orders only, inside the
+    statutory period, with units left."""
+    if not has_withdrawal_button(order):
+        return []
     return [
         (line, decision)
         for line, decision in decide_order(order, at)

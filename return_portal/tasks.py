@@ -95,8 +95,9 @@ def execute_refund(self, refund_id: int) -> None:
 @shared_task(name="return_portal.tasks.sweep_returns", ignore_result=True)
 def sweep_returns() -> dict:
     """Beat: expire approved returns not sent by their ship-by date, re-queue refunds
-    still pending, relay whatever the outbox holds."""
-    from . import lifecycle
+    still pending, delete the photos of abandoned drafts, relay whatever the outbox
+    holds."""
+    from . import lifecycle, photos
     from .models import Refund, RefundStatus, ReturnKind, ReturnRequest, ReturnStatus
 
     now = timezone.now()
@@ -125,5 +126,11 @@ def sweep_returns() -> dict:
             logger.warning("Refund %s not re-queued: %s", refund_id, error)
             continue
         requeued += 1
+    purged = photos.purge_abandoned(now)
     relayed = relay_outbox()
-    return {"expired": expired, "refunds_requeued": requeued, "relayed": relayed}
+    return {
+        "expired": expired,
+        "refunds_requeued": requeued,
+        "photos_purged": purged,
+        "relayed": relayed,
+    }

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<uuid:return_id>/status/", detail.status, name="status"),
     path("<uuid:return_id>/messages/", detail.messages, name="messages"),
     path("<uuid:return_id>/cancel/", detail.cancel, name="cancel"),
+    path("<uuid:return_id>/tracking/", detail.tracking, name="tracking"),
     path("<uuid:return_id>/label.pdf", detail.label, name="label"),
     path("<uuid:return_id>/qr.svg", detail.qr, name="qr"),
 ]

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "accounts.middleware.StaffMFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.HtmxSignInRedirectMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -276,6 +277,8 @@ RETURNS_PAYMENT_GATEWAY = env(
 )
 RETURN_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 RETURN_PHOTO_MAX_FILES = 5
+# Photos of a draft never confirmed are deleted after this many days (tasks.sweep_returns).
+RETURN_DRAFT_PHOTO_DAYS = 2
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

@@ -7,6 +7,7 @@ return, photo or label is a 404.
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -27,7 +28,7 @@ from .. import labels, lifecycle
 from ..buyer_messages import MAX_LENGTH, KeyReused, post_buyer_message
 from ..citations import PolicyLinks
 from ..legal_calendar import market_timezone
-from ..models import FINAL_STATUSES, ReturnPhoto, ReturnRequest, ReturnStatus
+from ..models import FINAL_STATUSES, ActorKind, ReturnPhoto, ReturnRequest, ReturnStatus
 from ..refunds import Figure, FigureCode
 
 S = ReturnStatus
@@ -39,6 +40,8 @@ UNPROCESSABLE = 422
 # The label and the QR code are for sending the parcel: useless (and misleading)
 # before approval or once the return is over.
 SHIPPABLE_STATUSES = (S.APPROVED, S.IN_TRANSIT)
+# Carriers' numbers: letters and digits, sometimes grouped with spaces or hyphens.
+TRACKING_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{3,62}[A-Za-z0-9]")
 
 
 def _buyer_return(request, return_id) -> ReturnRequest:
@@ -161,6 +164,11 @@ def _detail_context(request, return_request: ReturnRequest, **extra) -> dict:
         "photos": list(return_request.photos.all()),
         "cancel_error": "",
         "cancel_refused": False,
+        # Own carrier: the buyer tells us the parcel left, with its tracking number.
+        "ask_tracking": return_request.status == S.APPROVED
+        and method == ShippingMethod.OWN_CARRIER,
+        "tracking_error": "",
+        "tracking_value": "",
     }
     context.update(extra)
     return context
@@ -296,6 +304,32 @@ def cancel(request, return_id):
             status=CONFLICT,
         )
     flash.success(request, _("Your return %(rma)s is cancelled.") % {"rma": return_request.rma})
+    return redirect("return_portal:detail", return_id=return_request.public_id)
+
+
+@login_required
+@require_POST
+def tracking(request, return_id):
+    """Own carrier: the buyer gives the tracking number, and the return is in transit."""
+    return_request = _buyer_return(request, return_id)
+    number = " ".join(request.POST.get("tracking", "").split())
+    context = _detail_context(request, return_request, tracking_value=number)
+    if not context["ask_tracking"]:
+        return render(request, "return_portal/detail.html", context, status=CONFLICT)
+    if not TRACKING_NUMBER.fullmatch(number):
+        context["tracking_error"] = _(
+            "Enter the tracking number the carrier gave you: 5 to 64 letters and digits."
+        )
+        return render(request, "return_portal/detail.html", context, status=UNPROCESSABLE)
+    try:
+        lifecycle.mark_in_transit(
+            return_request, actor=request.user, actor_kind=ActorKind.BUYER, tracking=number
+        )
+    except lifecycle.TransitionError:  # cancelled or scanned meanwhile
+        return_request.refresh_from_db()
+        context = _detail_context(request, return_request)
+        return render(request, "return_portal/detail.html", context, status=CONFLICT)
+    flash.success(request, _("Thank you: your parcel is on its way to the seller."))
     return redirect("return_portal:detail", return_id=return_request.public_id)
 
 

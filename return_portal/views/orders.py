@@ -25,7 +25,7 @@ from ..citations import Citation, PolicyLinks
 from ..eligibility import Decision, ReasonCode
 from ..legal_calendar import market_timezone
 from ..models import ReturnRequest
-from ..returns import withdrawal_deadline
+from ..returns import has_withdrawal_button, withdrawal_deadline
 from ..services import decide_order, orders_for_decisions
 
 ORDERS_PER_PAGE = 20
@@ -88,7 +88,9 @@ def order_row(order: Order, at: datetime, links: PolicyLinks, rules_cache: dict,
         elif decision.reasons:
             row.explanation = decision.reasons[0].message
         rows.append(row)
-    withdrawal_open, until = withdrawal_deadline(decisions, at)
+    withdrawal_open, until = (
+        withdrawal_deadline(decisions, at) if has_withdrawal_button(order) else (False, None)
+    )
     return OrderRow(
         order=order,
         placed=local_date(order.placed_at, order.market),

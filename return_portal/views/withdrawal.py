@@ -70,6 +70,7 @@ def _closed(request, order: Order, at: datetime):
         {
             "order": order,
             "had_right": had_right,
+            "button_market": returns.has_withdrawal_button(order),
             "returnable": any(decision.eligible for _line, decision in decisions),
         },
         status=GONE,

@@ -6,6 +6,7 @@ import uuid
 import zlib
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.base import ContentFile
@@ -242,6 +243,51 @@ def test_an_own_carrier_return_shows_the_sellers_returns_address(signed_in, drop
     assert "<address>" in html
 
 
+@pytest.fixture
+def own_carrier(drop_off):
+    type(drop_off).objects.filter(pk=drop_off.pk).update(shipping_method="own_carrier")
+    drop_off.refresh_from_db()
+    return drop_off
+
+
+def test_an_own_carrier_buyer_gives_the_tracking_number_and_the_return_is_in_transit(
+    signed_in, own_carrier
+):
+    assert 'name="tracking"' in html_of(signed_in.get(url("detail", own_carrier)))
+
+    response = signed_in.post(url("tracking", own_carrier), {"tracking": " 6A 1234 5678 9 "})
+
+    own_carrier.refresh_from_db()
+    assert response.status_code == 302
+    assert own_carrier.status == ReturnStatus.IN_TRANSIT
+    assert own_carrier.carrier_tracking == "6A 1234 5678 9"
+    event = own_carrier.events.latest("pk")
+    assert (event.to_status, event.actor_kind) == (ReturnStatus.IN_TRANSIT, "buyer")
+    page = html_of(signed_in.get(url("detail", own_carrier)))
+    assert "Tracking number: 6A 1234 5678 9" in page and 'name="tracking"' not in page
+
+
+@pytest.mark.parametrize("number", ["", "12", "<script>", "x" * 70])
+def test_a_wrong_tracking_number_is_refused_inline_and_kept(signed_in, own_carrier, number):
+    response = signed_in.post(url("tracking", own_carrier), {"tracking": number})
+
+    own_carrier.refresh_from_db()
+    assert response.status_code == 422
+    assert "Enter the tracking number the carrier gave you" in html_of(response)
+    assert 'aria-invalid="true"' in html_of(response)
+    assert own_carrier.status == ReturnStatus.APPROVED
+
+
+def test_no_tracking_form_for_a_drop_off_return_and_a_post_is_refused(signed_in, drop_off):
+    assert 'name="tracking"' not in html_of(signed_in.get(url("detail", drop_off)))
+
+    response = signed_in.post(url("tracking", drop_off), {"tracking": "6A12345678"})
+
+    drop_off.refresh_from_db()
+    assert response.status_code == 409
+    assert drop_off.status == ReturnStatus.APPROVED
+
+
 # --- messages ---------------------------------------------------------------------------
 
 
@@ -412,3 +458,28 @@ def test_a_photo_whose_file_is_gone_is_not_found(signed_in, photo):
     response = signed_in.get(reverse("return_portal:photo", args=[photo.public_id]))
 
     assert response.status_code == 404
+
+
+# --- a session that ends while the page is open ---------------------------------------
+
+
+def test_a_status_poll_after_the_session_ended_sends_the_window_to_sign_in(client, drop_off):
+    page = url("detail", drop_off)
+    headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": f"http://testserver{page}"}
+
+    polled = client.get(url("status", drop_off), **headers)
+    plain = client.get(url("status", drop_off))
+
+    # The whole window goes to sign in and comes back to the page, not to the fragment.
+    assert polled.status_code == 200
+    assert polled["HX-Redirect"] == reverse("account_login") + "?" + urlencode({"next": page})
+    assert plain.status_code == 302 and plain["Location"].startswith(reverse("account_login"))
+
+
+def test_a_foreign_current_url_is_not_where_sign_in_leads(client, drop_off):
+    headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "https://evil.example/x"}
+
+    polled = client.get(url("status", drop_off), **headers)
+
+    assert "evil.example" not in polled["HX-Redirect"]
+    assert polled["HX-Redirect"].startswith(reverse("account_login"))

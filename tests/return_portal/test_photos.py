@@ -1,6 +1,7 @@
 """Photos added while starting a return: checked by content, stripped of EXIF,
 kept in private storage, capped in size and number, bound to the draft."""
 
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -8,9 +9,11 @@ import pytest
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from return_portal.models import ReturnPhoto
+from return_portal.tasks import sweep_returns
 from tests.factories import UserFactory
 from tests.return_portal import test_wizard as wizard_tests
 from tests.return_portal.seeded import module_policies as policies
@@ -207,3 +210,29 @@ def test_a_photo_posted_to_the_upload_without_htmx_returns_to_the_reason_step(si
     assert "“x.jpg” is not a JPEG, PNG or WebP image." in text(refused)
     assert "<html" in text(refused)
     assert ReturnPhoto.objects.count() == 1
+
+
+def test_the_sweep_deletes_photos_of_drafts_left_unconfirmed(signed_in, draft, settings):
+    upload(signed_in, draft, jpeg(), jpeg("kept.jpg"), **HTMX)
+    abandoned, recent = ReturnPhoto.objects.order_by("pk")
+    path = Path(abandoned.file.path)
+    ReturnPhoto.objects.filter(pk=abandoned.pk).update(
+        created_at=timezone.now() - timedelta(days=settings.RETURN_DRAFT_PHOTO_DAYS, minutes=1)
+    )
+
+    outcome = sweep_returns()
+
+    assert outcome["photos_purged"] == 1
+    assert list(ReturnPhoto.objects.all()) == [recent]
+    assert not path.exists()
+
+
+def test_the_sweep_keeps_photos_attached_to_a_return(signed_in, draft, settings):
+    upload(signed_in, draft, jpeg(), **HTMX)
+    walk(signed_in, draft)
+    signed_in.post(reverse("return_portal:confirm", args=[draft_id(draft)]))
+    ReturnPhoto.objects.update(created_at=timezone.now() - timedelta(days=30))
+
+    sweep_returns()
+
+    assert ReturnPhoto.objects.get().return_request is not None

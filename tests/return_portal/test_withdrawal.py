@@ -13,6 +13,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from policy_pages.versions import policy_in_force
 from return_portal.models import ReturnKind, ReturnRequest, ReturnStatus
 from return_portal.views import withdrawal as withdrawal_views
 from tests.marketplace.factories import OrderFactory, OrderLineFactory, SellerFactory
@@ -115,6 +116,25 @@ def test_no_button_when_the_seller_is_not_a_trader(signed_in, policies, buyer):
     assert LABEL not in html
     assert response.status_code == withdrawal_views.GONE
     assert "right of withdrawal does not apply to order F-PRIVATE" in response.content.decode()
+
+
+def test_no_button_outside_the_eu(signed_in, policies, reasons, buyer):
+    # The button is EU law (Art. 11a); UK buyers cancel (CCR 2013) by an ordinary return.
+    # The demo policies name EU markets only: the line is pinned to the French one.
+    order = OrderFactory(
+        buyer=buyer, reference="F-UK", market="GB", currency="GBP", placed_at=ago(13)
+    )
+    french = policy_in_force("FR", "maison-durand", "shirts", order.placed_at)
+    OrderLineFactory(order=order, reference="A", delivered_at=ago(10), policy_version=french)
+
+    html = orders_page(signed_in)
+    response = signed_in.get(urls(order)[0])
+
+    assert "Order F-UK" in html
+    assert LABEL not in order_card(html, "F-UK")
+    assert response.status_code == withdrawal_views.GONE
+    assert "withdrawal button is for orders from EU markets" in response.content.decode()
+    assert not ReturnRequest.objects.exists()
 
 
 # --- the two steps ----------------------------------------------------------------------
