@@ -45,9 +45,12 @@ run: seed
 
 # The whole suite; browser tests skip (saying why) where chromium is missing.
 # TEST_SELECT narrows it, e.g. `make test TEST_SELECT="not e2e"`.
+# TEST_WORKERS processes share it out (pytest-xdist), each on a test database
+# of its own; TEST_WORKERS=0 runs it in this process.
 TEST_SELECT ?=
+TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest $(if $(TEST_SELECT),-m "$(TEST_SELECT)") $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(if $(TEST_SELECT),-m "$(TEST_SELECT)") $(PYTEST_ARGS)
 
 e2e: setup browsers
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)

@@ -23,6 +23,42 @@ def _english_to_begin_with():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Seed the site, the demo policies, the reason taxonomy and the demo help center
+    once per test database.
+
+    Building them takes seconds (pages, revisions, wagtail-localize translations), and
+    most tests only read them. They are committed here, before any test's transaction,
+    so every test starts from them and rolls back to them. A transactional test flushes
+    the database afterwards; the `site_tree`, `policies`, `reasons` and `help_center`
+    fixtures seed again when what they return is missing, so later tests still find it.
+    """
+    from core.seeding import seed_site
+    from helpcenter.seeding import seed_help_center
+    from policy_pages.seeding import seed_policies
+    from return_portal.seeding import seed_reasons
+
+    with django_db_blocker.unblock():
+        demo_legal_approver()  # so versions have a publisher and an approver
+        home = seed_site()
+        seed_policies(home)  # autocommit: wagtail-localize's on-commit work runs
+        seed_reasons()
+        seed_help_center(home)
+
+
+def demo_legal_approver():
+    """legal@example.com, in "Legal approvers": the demo policies are published as them."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    legal, _ = get_user_model().objects.get_or_create(
+        email="legal@example.com", defaults={"first_name": "Louis", "last_name": "Legal"}
+    )
+    legal.groups.add(Group.objects.get_or_create(name="Legal approvers")[0])
+    return legal
+
+
 @pytest.fixture
 def site_tree(db, django_capture_on_commit_callbacks):
     """Locales en/fr/de and the home page in each, as `seed_demo` builds them.

@@ -4,8 +4,20 @@ DATABASE_URL and REDIS_URL, when set, point the suite at real PostgreSQL and
 Redis (CI does this); without them it runs on SQLite.
 """
 
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import REDIS_URL, env
+
+# Images and uploads of a test run go to a folder of their own, removed at exit.
+_TEST_FILES = Path(tempfile.mkdtemp(prefix="returnshub-tests-"))
+atexit.register(shutil.rmtree, _TEST_FILES, ignore_errors=True)
+MEDIA_ROOT = _TEST_FILES / "media"
+PRIVATE_MEDIA_ROOT = _TEST_FILES / "private"
+STORAGES["private"]["OPTIONS"]["location"] = str(PRIVATE_MEDIA_ROOT)  # noqa: F405
 
 SECRET_KEY = "test-only-insecure-key"  # noqa: S105
 DEBUG = False

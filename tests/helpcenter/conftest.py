@@ -20,12 +20,6 @@ def _private_storage(settings, tmp_path):
     }
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    """Images (the demo's diagram, renditions) go to a temporary folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def help_center(policies, django_capture_on_commit_callbacks):
     """The demo help center (en, fr, partly de) on top of the demo policies."""
@@ -37,7 +31,10 @@ def help_center(policies, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def small_help_center(policies, django_capture_on_commit_callbacks):
-    """The help home and its first category only (5 articles): quicker to build."""
+    """The help home with at least its first category (5 articles).
+
+    The test database already holds the whole demo help center (tests/conftest.py),
+    so this seeds only after a transactional test has flushed it."""
     from helpcenter.demo_content import CATEGORIES
     from helpcenter.seeding import seed_help_center
 

@@ -6,7 +6,6 @@ import io
 from contextlib import contextmanager
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
@@ -21,7 +20,7 @@ from policy_pages.integrity import (
 )
 from policy_pages.models import PolicyPage
 from policy_pages.versions import PolicyVersion, PolicyVersionText
-from tests.factories import UserFactory
+from tests.conftest import demo_legal_approver
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +37,9 @@ def demo_policies(site_tree, django_capture_on_commit_callbacks):
     from policy_pages.seeding import seed_policies
 
     # The seed publishes as legal@example.com when that account exists; its
-    # group gets the publish permission from the seed itself.
-    legal = UserFactory(email="legal@example.com", first_name="Louis", last_name="Legal")
-    legal.groups.add(Group.objects.get_or_create(name="Legal approvers")[0])
+    # group gets the publish permission from the seed itself. (The test database
+    # already holds them, tests/conftest.py; this seeds after a flush.)
+    demo_legal_approver()
     with django_capture_on_commit_callbacks(execute=True):
         seed_policies(site_tree)
     return PolicyPage.objects.get(slug="return-policy", locale__language_code="en")

@@ -31,11 +31,6 @@ from tests.marketplace.factories import (
     ReturnLineFactory,
     ReturnRequestFactory,
 )
-from tests.policy_pages.conftest import policies as committed_policies
-from tests.return_portal.seeded import module_policies as policies
-from tests.return_portal.seeded import seeded_module
-
-__all__ = ["committed_policies", "policies", "seeded_module"]
 
 S = ReturnStatus
 
@@ -70,8 +65,8 @@ def order(policies, buyer):
 
 
 @pytest.fixture
-def committed_order(committed_policies, buyer):
-    """For tests on several connections: the policies are committed, not module-seeded."""
+def committed_order(policies, buyer):
+    """For tests on several connections: the baseline policies are committed rows."""
     return order_of(buyer)
 
 

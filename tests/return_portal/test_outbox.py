@@ -31,11 +31,6 @@ from tests.marketplace.factories import (
     ReturnLineFactory,
     ReturnRequestFactory,
 )
-from tests.policy_pages.conftest import policies as committed_policies
-from tests.return_portal.seeded import module_policies as policies
-from tests.return_portal.seeded import seeded_module
-
-__all__ = ["committed_policies", "policies", "seeded_module"]
 
 S = ReturnStatus
 BROKER_DOWN = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
@@ -190,7 +185,7 @@ def test_one_failing_message_does_not_hold_back_the_others(policies, buyer):
     reason="SKIP LOCKED needs PostgreSQL (SQLite has no row locks): run with DATABASE_URL",
 )
 @pytest.mark.django_db(transaction=True)
-def test_a_relay_skips_the_rows_another_relay_holds(committed_policies, buyer):
+def test_a_relay_skips_the_rows_another_relay_holds(policies, buyer):
     with mock.patch.object(tasks.relay_outbox, "delay"):  # leave it in the outbox
         lifecycle.approve(make_return(buyer), actor=None)
     assert unsent().count() == 1

@@ -16,11 +16,7 @@ from return_portal.models import ReturnPhoto
 from return_portal.tasks import sweep_returns
 from tests.factories import UserFactory
 from tests.return_portal import test_wizard as wizard_tests
-from tests.return_portal.seeded import module_policies as policies
-from tests.return_portal.seeded import seeded_module
 from tests.return_portal.test_wizard import HTMX, draft_id, start, step_url, text, walk
-
-__all__ = ["policies", "seeded_module"]
 
 # The steps' fixtures: a buyer signed in, with an order of two lines.
 order = wizard_tests.order

@@ -30,10 +30,6 @@ from tests.marketplace.factories import (
     ReturnLineFactory,
     ReturnRequestFactory,
 )
-from tests.return_portal.seeded import module_policies as policies
-from tests.return_portal.seeded import seeded_module
-
-__all__ = ["policies", "seeded_module"]
 
 DROP_OFF = ShippingOption(
     ShippingMethod.DROP_OFF, Decimal("4.50"), Payer.BUYER, Payer.MERCHANT, "5.1"

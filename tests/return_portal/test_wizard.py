@@ -13,10 +13,6 @@ from return_portal.models import ReturnRequest
 from return_portal.views import wizard
 from tests.factories import UserFactory
 from tests.marketplace.factories import OrderFactory, OrderLineFactory
-from tests.return_portal.seeded import module_policies as policies
-from tests.return_portal.seeded import seeded_module
-
-__all__ = ["policies", "seeded_module"]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
