@@ -83,6 +83,13 @@ def live_site(transactional_db, live_server):
     return live_server
 
 
+# Waits for the page's short animations and transitions, such as a message fading
+# in; not for a spinner or an attention "ping" (Wagtail's badge pings for 25 s).
+SETTLED = """Promise.all(document.getAnimations()
+    .filter((a) => a.effect && a.effect.getComputedTiming().endTime <= 2000)
+    .map((a) => a.finished.catch(() => null)))"""
+
+
 @pytest.fixture(scope="session")
 def axe():
     return Axe()
@@ -93,6 +100,9 @@ def assert_accessible(axe):
     """No serious or critical axe (WCAG 2.x A/AA) violation on the current page."""
 
     def check(page):
+        # Colours are judged once they settle: a message fading in (Wagtail's admin
+        # animates them) has, for a few frames, less contrast than it will have.
+        page.evaluate(SETTLED)
         results = axe.run(
             page,
             options={
