@@ -67,7 +67,7 @@ def full_text_plan():
     for each one, reads its index entry and concatenates its title and body
     vectors to test the query: 25 ms for 4,500 pages in bench/help_search_bench.py.
     Without nested loops it reads the few hundred matching entries from the GIN
-    index and hash-joins them (5 to 10 ms), whatever the estimate. The setting is
+    index and hash-joins them (7 to 14 ms), whatever the estimate. The setting is
     local to a transaction (a savepoint inside one) and put back at the end."""
     if connection.vendor != "postgresql":
         yield

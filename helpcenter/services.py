@@ -515,9 +515,10 @@ def _untranslated_in(locale):
     """Live source-language articles without a live translation in `locale`.
 
     An anti-join (NOT EXISTS on the translation key and locale, which Wagtail
-    indexes uniquely): with NOT IN PostgreSQL misjudged how many pages remain and
-    probed the search index once per page, three times slower on 10,000 articles.
-    (Wagtail search takes only field lookups, hence the `__in` around it.)"""
+    indexes uniquely) rather than NOT IN, which PostgreSQL always takes to keep
+    half the pages. Wagtail search takes only field lookups, hence the `__in`
+    around it; the planner still misjudges that semi-join, so the search runs
+    under `full_text_plan()` (see WithoutNestedLoops)."""
     source = default_locale()
     translated = Page.objects.filter(
         translation_key=OuterRef("translation_key"), locale=locale, live=True
