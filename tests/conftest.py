@@ -3,7 +3,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
-from tests.factories import StaffUserFactory, UserFactory
+from tests.factories import StaffUserFactory, UserFactory, demo_legal_approver
 
 
 @pytest.fixture(autouse=True)
@@ -45,18 +45,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
         seed_policies(home)  # autocommit: wagtail-localize's on-commit work runs
         seed_reasons()
         seed_help_center(home)
-
-
-def demo_legal_approver():
-    """legal@example.com, in "Legal approvers": the demo policies are published as them."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-
-    legal, _ = get_user_model().objects.get_or_create(
-        email="legal@example.com", defaults={"first_name": "Louis", "last_name": "Legal"}
-    )
-    legal.groups.add(Group.objects.get_or_create(name="Legal approvers")[0])
-    return legal
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 
 PASSWORD = "correct horse battery staple"
 
@@ -37,3 +37,12 @@ class StaffUserFactory(UserFactory):
         )
         if extracted:
             TOTP.activate(self, generate_totp_secret())
+
+
+def demo_legal_approver():
+    """legal@example.com, in "Legal approvers": the demo policies are published as them."""
+    legal, _ = get_user_model().objects.get_or_create(
+        email="legal@example.com", defaults={"first_name": "Louis", "last_name": "Legal"}
+    )
+    legal.groups.add(Group.objects.get_or_create(name="Legal approvers")[0])
+    return legal

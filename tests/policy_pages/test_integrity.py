@@ -20,7 +20,7 @@ from policy_pages.integrity import (
 )
 from policy_pages.models import PolicyPage
 from policy_pages.versions import PolicyVersion, PolicyVersionText
-from tests.conftest import demo_legal_approver
+from tests.factories import demo_legal_approver
 
 pytestmark = pytest.mark.django_db
 

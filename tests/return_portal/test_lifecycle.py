@@ -65,12 +65,6 @@ def order(policies, buyer):
 
 
 @pytest.fixture
-def committed_order(policies, buyer):
-    """For tests on several connections: the baseline policies are committed rows."""
-    return order_of(buyer)
-
-
-@pytest.fixture
 def staff(db):
     return StaffUserFactory()
 
@@ -460,8 +454,8 @@ def race(action, return_request, actors):
 
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_cancels_one_wins(committed_order, buyer):
-    return_request = make_return(committed_order, status=S.APPROVED)
+def test_two_concurrent_cancels_one_wins(order, buyer):
+    return_request = make_return(order, status=S.APPROVED)
 
     outcomes = race(lambda r, actor: lifecycle.cancel(r, actor=actor), return_request, [buyer] * 2)
 
@@ -472,8 +466,8 @@ def test_two_concurrent_cancels_one_wins(committed_order, buyer):
 
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_cancel_racing_a_receipt_leaves_one_outcome(committed_order, buyer, staff):
-    return_request = make_return(committed_order, status=S.APPROVED)
+def test_a_cancel_racing_a_receipt_leaves_one_outcome(order, buyer, staff):
+    return_request = make_return(order, status=S.APPROVED)
 
     def cancel_or_receive(r, actor):
         if actor == buyer:
@@ -491,8 +485,8 @@ def test_a_cancel_racing_a_receipt_leaves_one_outcome(committed_order, buyer, st
 
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_receipts_one_wins(committed_order, staff):
-    return_request = make_return(committed_order, status=S.IN_TRANSIT)
+def test_two_concurrent_receipts_one_wins(order, staff):
+    return_request = make_return(order, status=S.IN_TRANSIT)
     other = StaffUserFactory()
 
     outcomes = race(
