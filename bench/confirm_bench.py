@@ -273,9 +273,9 @@ def confirm_query_count(run: str) -> tuple[int, list[str]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from core.tasks import relay_outbox
     from marketplace.models import Order
     from return_portal.returns import Draft, buyer_order, confirm_return
-    from return_portal.tasks import relay_outbox
 
     buyer = make_buyers(f"{run}q", 1, 1)[0]
     order = Order.objects.get(buyer__email=buyer.email)

@@ -12,3 +12,11 @@ def publish_scheduled() -> None:
 def ping(value: str) -> str:
     """A round trip through the broker, used to prove a worker is alive."""
     return f"pong:{value}"
+
+
+@shared_task(name="core.tasks.relay_outbox", ignore_result=True)
+def relay_outbox() -> int:
+    """After a commit, and every minute from beat: send what the outbox holds."""
+    from .outbox import relay
+
+    return relay()

@@ -13,6 +13,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
@@ -109,6 +110,13 @@ class ReturnReason(TranslatableMixin, models.Model):
 class ReturnRequest(models.Model):
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     rma = models.CharField(_("RMA number"), max_length=16, unique=True, default=new_rma)
+    # Its emails, in the one outbox (core.OutboxMessage); queryable as return_request=.
+    notifications = GenericRelation(
+        "core.OutboxMessage",
+        content_type_field="about_type",
+        object_id_field="about_id",
+        related_query_name="return_request",
+    )
     kind = models.CharField(
         _("kind"), max_length=16, choices=ReturnKind.choices, default=ReturnKind.RETURN
     )
@@ -383,42 +391,3 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"{self.amount} {self.currency}"
-
-
-class OutboxMessage(models.Model):
-    """A notification written in the same transaction as the change it reports,
-    relayed by Celery (`tasks.relay_outbox`): none is lost if the broker is down at
-    commit, since beat relays whatever is still unsent."""
-
-    kind = models.CharField(_("kind"), max_length=64)
-    recipient = models.EmailField(_("recipient"))
-    language = models.CharField(_("language"), max_length=8)
-    subject = models.CharField(_("subject"), max_length=255)
-    body = models.TextField(_("body"))
-    return_request = models.ForeignKey(
-        ReturnRequest,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
-        verbose_name=_("return"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["created_at", "id"]
-        indexes = [
-            models.Index(
-                fields=["created_at"],
-                condition=Q(sent_at__isnull=True),
-                name="outbox_unsent_idx",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.kind} → {self.recipient}"

@@ -2,24 +2,22 @@
 
 `queue` renders the email in the buyer's language now (the content is what the
 buyer is told at that moment, and the acknowledgement of a withdrawal must keep
-it) and stores it as an `OutboxMessage`. After commit Celery relays it
-(`tasks.relay_outbox`); if the broker is down then, beat relays it a minute later.
+it) and stores it in the one outbox (`core.outbox`), which relays it after commit
+or, if the broker is down then, from beat a minute later.
 """
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .legal_calendar import market_timezone
-from .models import OutboxMessage, ReturnRequest
+from core.models import OutboxMessage
+from core.outbox import queue_email
 
-logger = logging.getLogger(__name__)
+from .legal_calendar import market_timezone
+from .models import ReturnRequest
 
 # Events with their own template; any other status change uses "status".
 TEMPLATES = {"requested", "withdrawal", "message"}
@@ -58,16 +56,14 @@ def queue(return_request: ReturnRequest, event: str, **context) -> OutboxMessage
         }
         subject = render_to_string(f"return_portal/email/{template}_subject.txt", context)
         body = render_to_string(f"return_portal/email/{template}.txt", context)
-    message = OutboxMessage.objects.create(
+    return queue_email(
         kind=event,
         recipient=recipient,
         language=language,
-        subject=" ".join(subject.split())[:255],
+        subject=subject,
         body=body,
-        return_request=return_request,
+        about=return_request,
     )
-    transaction.on_commit(_relay_soon)
-    return message
 
 
 def _lines_of(return_request: ReturnRequest):
@@ -79,12 +75,3 @@ def _lines_of(return_request: ReturnRequest):
         return cache[0]
 
     return lines
-
-
-def _relay_soon() -> None:
-    from .tasks import relay_outbox
-
-    try:
-        relay_outbox.delay()
-    except Exception:  # the broker is down: beat relays it later
-        logger.warning("Outbox relay not queued; the beat schedule will send it.")

@@ -13,8 +13,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.privacy import anonymised_email
+from core.models import OutboxMessage
 
-from .models import OutboxMessage, ReturnMessage, ReturnPhoto, ReturnRequest
+from .models import ReturnMessage, ReturnPhoto, ReturnRequest
 
 REMOVED = "[removed]"
 

@@ -4,43 +4,12 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from core import outbox
+
 logger = logging.getLogger(__name__)
-
-BATCH = 100
-MAX_ATTEMPTS = 10
-
-
-@shared_task(name="return_portal.tasks.relay_outbox", ignore_result=True)
-def relay_outbox() -> int:
-    """Send unsent notifications, oldest first. Rows are locked with SKIP LOCKED, so
-    two relays (the on-commit one and beat's) never send the same message twice."""
-    from .models import OutboxMessage
-
-    sent = 0
-    with transaction.atomic():
-        pending = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-            .order_by("created_at", "id")[:BATCH]
-        )
-        for message in pending:
-            try:
-                send_mail(message.subject, message.body, None, [message.recipient])
-            except Exception as error:  # kept for the next relay
-                message.attempts += 1
-                message.last_error = str(error)[:1000]
-                message.save(update_fields=["attempts", "last_error"])
-                logger.warning("Notification %s not sent: %s", message.pk, error)
-                continue
-            message.sent_at = timezone.now()
-            message.attempts += 1
-            message.save(update_fields=["sent_at", "attempts"])
-            sent += 1
-    return sent
 
 
 @shared_task(
@@ -127,7 +96,7 @@ def sweep_returns() -> dict:
             continue
         requeued += 1
     purged = photos.purge_abandoned(now)
-    relayed = relay_outbox()
+    relayed = outbox.relay()
     return {
         "expired": expired,
         "refunds_requeued": requeued,

@@ -259,13 +259,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.publish_scheduled",
         "schedule": 60.0,
     },
+    # Emails left in the outbox (the broker was down at commit, or sending failed).
+    "relay-outbox": {
+        "task": "core.tasks.relay_outbox",
+        "schedule": 60.0,
+    },
     # Help article views are buffered in the cache; this writes them to the database.
     "helpcenter-flush-article-views": {
         "task": "helpcenter.tasks.flush_article_views",
         "schedule": 300.0,
     },
-    # Return notifications left in the outbox (broker down at commit), expired
-    # returns and refunds still pending.
+    # Expired returns, refunds still pending, photos of abandoned drafts.
     "return-portal-sweep": {
         "task": "return_portal.tasks.sweep_returns",
         "schedule": 60.0,

@@ -13,11 +13,11 @@ from django.db import connection, connections
 from django.template import loader
 from django.utils import timezone, translation
 
+from core.models import OutboxMessage
 from return_portal import lifecycle, notifications
 from return_portal.lifecycle import LineInspection, TransitionError
 from return_portal.models import (
     ActorKind,
-    OutboxMessage,
     Refund,
     ReturnEvent,
     ReturnLine,

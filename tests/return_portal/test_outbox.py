@@ -14,9 +14,12 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from core import outbox
+from core import tasks as core_tasks
+from core.models import OutboxMessage
+from core.tasks import relay_outbox
 from return_portal import lifecycle, tasks
 from return_portal.models import (
-    OutboxMessage,
     Refund,
     RefundStatus,
     ReturnEvent,
@@ -24,7 +27,7 @@ from return_portal.models import (
     ReturnRequest,
     ReturnStatus,
 )
-from return_portal.tasks import relay_outbox, sweep_returns
+from return_portal.tasks import sweep_returns
 from tests.marketplace.factories import (
     OrderFactory,
     OrderLineFactory,
@@ -121,7 +124,7 @@ def test_a_broker_down_at_commit_loses_nothing_and_the_sweep_sends_it(
     requested, django_capture_on_commit_callbacks, caplog
 ):
     with (
-        mock.patch.object(tasks.relay_outbox, "delay", side_effect=BROKER_DOWN) as delay,
+        mock.patch.object(core_tasks.relay_outbox, "delay", side_effect=BROKER_DOWN) as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         lifecycle.approve(requested, actor=None)  # no exception reaches the caller
@@ -141,7 +144,7 @@ def test_a_broker_down_at_commit_loses_nothing_and_the_sweep_sends_it(
 
 def test_a_mail_server_failure_is_counted_and_retried_later(requested):
     lifecycle.approve(requested, actor=None)
-    with mock.patch.object(tasks, "send_mail", side_effect=ConnectionRefusedError("SMTP down")):
+    with mock.patch.object(outbox, "send_mail", side_effect=ConnectionRefusedError("SMTP down")):
         assert relay_outbox() == 0
 
     message = OutboxMessage.objects.get()
@@ -155,7 +158,7 @@ def test_a_mail_server_failure_is_counted_and_retried_later(requested):
 
 def test_a_message_that_keeps_failing_is_given_up_after_the_maximum(requested):
     lifecycle.approve(requested, actor=None)
-    OutboxMessage.objects.update(attempts=tasks.MAX_ATTEMPTS)
+    OutboxMessage.objects.update(attempts=outbox.MAX_ATTEMPTS)
 
     assert relay_outbox() == 0
     assert mail.outbox == []
@@ -172,7 +175,7 @@ def test_one_failing_message_does_not_hold_back_the_others(policies, buyer):
             raise ConnectionResetError("reset")
         return 1
 
-    with mock.patch.object(tasks, "send_mail", side_effect=flaky):
+    with mock.patch.object(outbox, "send_mail", side_effect=flaky):
         assert relay_outbox() == 1
     assert unsent().count() == 1
 
@@ -186,7 +189,7 @@ def test_one_failing_message_does_not_hold_back_the_others(policies, buyer):
 )
 @pytest.mark.django_db(transaction=True)
 def test_a_relay_skips_the_rows_another_relay_holds(policies, buyer):
-    with mock.patch.object(tasks.relay_outbox, "delay"):  # leave it in the outbox
+    with mock.patch.object(core_tasks.relay_outbox, "delay"):  # leave it in the outbox
         lifecycle.approve(make_return(buyer), actor=None)
     assert unsent().count() == 1
     locked, release, done = threading.Event(), threading.Event(), threading.Event()

@@ -13,8 +13,8 @@ from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
 from accounts.privacy import delete_account, export_user_data
+from core.models import OutboxMessage
 from return_portal.models import (
-    OutboxMessage,
     ReturnEvent,
     ReturnMessage,
     ReturnPhoto,

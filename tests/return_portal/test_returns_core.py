@@ -8,11 +8,11 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.models import OutboxMessage
 from marketplace.models import Order
 from return_portal import lifecycle
 from return_portal.lifecycle import LineInspection, TransitionError
 from return_portal.models import (
-    OutboxMessage,
     Refund,
     ReturnEvent,
     ReturnKind,

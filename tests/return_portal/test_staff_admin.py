@@ -14,10 +14,10 @@ from django.utils import timezone
 from wagtail.log_actions import registry as log_registry
 from wagtail.models import ModelLogEntry
 
+from core.models import OutboxMessage
 from return_portal import lifecycle, support
 from return_portal.lifecycle import LineInspection
 from return_portal.models import (
-    OutboxMessage,
     Refund,
     ReturnKind,
     ReturnMessage,
