@@ -181,8 +181,8 @@ def make_buyers(run: str, count: int, per_buyer: int) -> list[BenchBuyer]:
     from django.utils import timezone
 
     from marketplace.models import Order, OrderLine, ProductCategory, Seller
-    from policy_pages.versions import policy_in_force
-    from return_portal.returns import Draft
+    from policy_pages.timeline import policy_in_force
+    from return_portal.draft import Draft
     from return_portal.views.wizard import DRAFTS
 
     User = get_user_model()
@@ -275,7 +275,8 @@ def confirm_query_count(run: str) -> tuple[int, list[str]]:
 
     from core.tasks import relay_outbox
     from marketplace.models import Order
-    from return_portal.returns import Draft, buyer_order, confirm_return
+    from return_portal.confirm import confirm_return
+    from return_portal.draft import Draft, buyer_order
 
     buyer = make_buyers(f"{run}q", 1, 1)[0]
     order = Order.objects.get(buyer__email=buyer.email)

@@ -14,10 +14,10 @@ built in one pass (update_index), as after an import.
 
 Then, in-process (no HTTP), it times the two search paths the help center
 serves, for a fixed list of queries in each language, after a warm-up:
-  * full search: services.run_search (Wagtail search, count, first page of 10,
+  * full search: search.run_search (Wagtail search, count, first page of 10,
     highlighted snippets), what /support/search/?q= renders;
     measured cold (cache generation bumped before each query) and cached;
-  * instant: services.instant_results (autocomplete, 5 results), what the
+  * instant: search.instant_results (autocomplete, 5 results), what the
     as-you-type partial renders.
 It prints p50, p95 and max per path. Goal: full-search p95 under 50 ms.
 """
@@ -230,7 +230,7 @@ def measure(rounds: int) -> None:
     from django.utils import translation
 
     from helpcenter.models import HelpArticlePage
-    from helpcenter.services import bump_search_cache, instant_results, run_search
+    from helpcenter.search import bump_search_cache, instant_results, run_search
 
     def cold_search(query, language):
         bump_search_cache()  # a miss: what the first reader of a query waits

@@ -40,7 +40,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from marketplace.models import Order, OrderLine  # noqa: E402
-from policy_pages.versions import policy_in_force  # noqa: E402
+from policy_pages.timeline import policy_in_force  # noqa: E402
 
 MARKETS = ["FR"] * 5 + ["DE"] * 3 + ["BE", "NL", "IT", "ES", "AT", "LU"]
 CATEGORIES = [

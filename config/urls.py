@@ -7,6 +7,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
+from config.api import api
 from core import views as core_views
 from helpcenter.sitemaps import LocalizedSitemap
 
@@ -17,9 +18,7 @@ urlpatterns = [
     path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("api/v1/", include("policy_pages.api_urls")),
-    path("api/v1/", include("marketplace.api_urls")),
-    path("api/v1/", include("return_portal.api_urls")),
+    path("api/v1/", api.urls),
     path("policies/embed/", include("policy_pages.embed_urls")),
     # Every language's tree: Wagtail's default sitemap lists only the default site root.
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": LocalizedSitemap}}, name="sitemap"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from celery import shared_task
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import transaction
@@ -44,8 +45,6 @@ def queue_email(
 
 
 def relay_soon() -> None:
-    from .tasks import relay_outbox
-
     try:
         relay_outbox.delay()
     except Exception:  # the broker is down: beat relays it later
@@ -74,6 +73,14 @@ def relay(batch: int = BATCH) -> int:
             message.save(update_fields=["sent_at", "attempts"])
             sent += 1
     return sent
+
+
+# Defined here, not in tasks.py, so that queueing needs no import of the task
+# module (tasks.py re-exports it for Celery's autodiscovery).
+@shared_task(name="core.tasks.relay_outbox", ignore_result=True)
+def relay_outbox() -> int:
+    """After a commit, and every minute from beat: send what the outbox holds."""
+    return relay()
 
 
 def messages_about(instance):

@@ -1,6 +1,10 @@
 from celery import shared_task
 from django.core.management import call_command
 
+from .outbox import relay_outbox
+
+__all__ = ["ping", "publish_scheduled", "relay_outbox"]
+
 
 @shared_task(name="core.tasks.publish_scheduled", ignore_result=True)
 def publish_scheduled() -> None:
@@ -12,11 +16,3 @@ def publish_scheduled() -> None:
 def ping(value: str) -> str:
     """A round trip through the broker, used to prove a worker is alive."""
     return f"pong:{value}"
-
-
-@shared_task(name="core.tasks.relay_outbox", ignore_result=True)
-def relay_outbox() -> int:
-    """After a commit, and every minute from beat: send what the outbox holds."""
-    from .outbox import relay
-
-    return relay()

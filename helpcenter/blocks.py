@@ -9,6 +9,8 @@ from wagtail.images.blocks import ImageChooserBlock
 
 from policy_pages.blocks import ClauseAnchorBlock
 
+from .citations import cited_clause, clause_exists
+
 TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3"]
 
 
@@ -71,8 +73,6 @@ class PolicyClauseBlock(blocks.StructBlock):
 
     def clean(self, value):
         value = super().clean(value)
-        from .services import clause_exists
-
         policy = value.get("policy")
         if policy is not None and not clause_exists(policy.specific, value["anchor"]):
             raise blocks.StructBlockValidationError(
@@ -85,8 +85,6 @@ class PolicyClauseBlock(blocks.StructBlock):
         return value
 
     def get_context(self, value, parent_context=None):
-        from .services import cited_clause
-
         context = super().get_context(value, parent_context=parent_context)
         context["citation"] = cited_clause(
             value["policy"], value["anchor"], translation.get_language()

@@ -1,11 +1,21 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import FeedbackReason, SupportTopic
-from .uploads import MAX_FILES, clean_image
+from core.uploads import clean_image
+
+from .choices import FeedbackReason, SupportTopic
+
+# Photos a buyer may attach to a support request, each at most
+# settings.HELPCENTER_ATTACHMENT_MAX_BYTES (5 MB unless set).
+MAX_FILES = 3
+
+
+def max_bytes() -> int:
+    return getattr(settings, "HELPCENTER_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 
 
 class FeedbackForm(forms.Form):
@@ -57,7 +67,7 @@ class ImageAttachmentsField(forms.FileField):
         images, errors = [], []
         for upload in files:
             try:
-                images.append(clean_image(upload))
+                images.append(clean_image(upload, max_bytes=max_bytes()))
             except ValidationError as error:
                 errors.extend(error.error_list)
         if errors:

@@ -1,12 +1,16 @@
 """The staff inbox of support requests: a Wagtail snippet viewset with
-filters by status and assignee; replying is part of the edit form and
-emails the buyer (services.add_reply)."""
+filters by status and assignee. Replying is part of the edit form; saving it
+runs the desk's actions (desk.assign, desk.add_reply, desk.change_status),
+which log and email, instead of Wagtail's generic edit."""
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail.actions.edit import EditAction
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList, Panel
@@ -14,8 +18,11 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import SupportRequest, SupportStatus
-from .services import add_reply
+from core.models import OutboxMessage
+
+from . import desk
+from .choices import SupportStatus
+from .models import SupportReply, SupportRequest
 
 
 class SupportRequestForm(WagtailAdminModelForm):
@@ -30,18 +37,53 @@ class SupportRequestForm(WagtailAdminModelForm):
         ),
     )
 
-    def save(self, commit=True):
-        support = super().save(commit=commit)
-        body = self.cleaned_data.get("reply", "").strip()
-        if body and commit:
-            status = self.cleaned_data["status"] if "status" in self.changed_data else None
-            add_reply(support, self.for_user, body, status=status)
+    def clean_status(self):
+        # The instance still holds the saved status here (the desk checks again under lock).
+        status, current = self.cleaned_data["status"], self.instance.status
+        if self.instance.pk and not desk.can_change_status(current, status):
+            raise desk.transition_error(current, status)
+        return status
+
+
+class SupportRequestEditAction(EditAction):
+    """Saving the inbox form: each change is the desk's action, which checks
+    permission, locks, logs its own entry and queues the email (registered
+    for SupportRequest by wagtail_hooks.register_actions)."""
+
+    @transaction.atomic
+    def _edit(self, skip_permission_checks=False):
+        self._clean_instance()
+        data, changed, support = self.form.cleaned_data, self.form.changed_data, self.instance
+        if "assignee" in changed:
+            desk.assign(support, self.user, data["assignee"])
+        status = data["status"] if "status" in changed else None
+        body = data.get("reply", "").strip()
+        if body:
+            desk.add_reply(support, self.user, body, status=status)
+        elif status is not None:
+            desk.change_status(support, self.user, status)
         return support
 
 
 class ConversationPanel(Panel):
     class BoundPanel(Panel.BoundPanel):
         template_name = "helpcenter/admin/conversation_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            support = self.instance
+            # A reply's email waits while its outbox row is unsent (core.outbox);
+            # replies from before the outbox have no row and were sent by then.
+            replies = list(support.replies.all()) if support.pk else []
+            unsent = set(
+                OutboxMessage.objects.filter(
+                    about_type=ContentType.objects.get_for_model(SupportReply),
+                    about_id__in=[reply.pk for reply in replies],
+                    sent_at__isnull=True,
+                ).values_list("about_id", flat=True)
+            )
+            context["conversation"] = [(reply, reply.pk in unsent) for reply in replies]
+            return context
 
 
 def staff_users(request):

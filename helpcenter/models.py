@@ -1,14 +1,19 @@
 """Help center pages (help home → category → article), search analytics,
-article feedback, view counts and the contact desk's support requests."""
+article feedback, view counts and the contact desk's support requests.
+
+The bottom floor of the app: it imports no service module. What the pages
+list (articles, related, popular) their templates read through
+templatetags/help_pages.py; the desk's state changes live in desk.py."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
-from django.core.files.storage import storages
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.http import Http404
-from django.utils.functional import LazyObject
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -19,7 +24,20 @@ from wagtail.search import index
 from wagtail.url_routing import RouteResult
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
+from core.storage import private_storage
+from policy_pages.cache import policy_cache_generation
+
 from .blocks import ArticleBodyBlock
+from .choices import FeedbackReason, SupportStatus, SupportTopic
+from .locales import default_locale, locale_for, locale_for_id
+from .seo import alternates, article_jsonld
+
+__all__ = [
+    "FeedbackReason",
+    "SupportStatus",
+    "SupportTopic",
+    "private_storage",  # named by migration 0001 as helpcenter.models.private_storage
+]
 
 # --- pages -------------------------------------------------------------------
 
@@ -30,8 +48,6 @@ class HelpPageMixin:
 
     def get_sitemap_urls(self, request=None):
         urls = super().get_sitemap_urls(request)
-        from .seo import alternates
-
         links = alternates(self, request)
         if len(links) > 1:
             for url in urls:
@@ -62,14 +78,6 @@ class HelpCenterPage(HelpPageMixin, Page):
     class Meta:
         verbose_name = _("help center")
 
-    def get_context(self, request, *args, **kwargs):
-        from .services import categories_with_articles, popular_articles
-
-        context = super().get_context(request, *args, **kwargs)
-        context["categories"] = categories_with_articles(self)
-        context["popular"] = popular_articles(self.locale)
-        return context
-
 
 class HelpCategoryPage(HelpPageMixin, Page):
     description = models.CharField(_("description"), max_length=300, blank=True)
@@ -89,14 +97,6 @@ class HelpCategoryPage(HelpPageMixin, Page):
     class Meta:
         verbose_name = _("help category")
         verbose_name_plural = _("help categories")
-
-    def get_context(self, request, *args, **kwargs):
-        from .services import articles_of_category, popular_articles
-
-        context = super().get_context(request, *args, **kwargs)
-        context["articles"] = articles_of_category(self)
-        context["popular"] = popular_articles(self.locale, category=self)
-        return context
 
     def route(self, request, path_components):
         """An article address in this category's language that has no live
@@ -118,8 +118,6 @@ class HelpCategoryPage(HelpPageMixin, Page):
     def untranslated_article(self, path_components) -> HelpArticlePage | None:
         """The live source-language article at that address (or its live
         translation if it moved to another category), else None."""
-        from .services import default_locale
-
         source_locale = default_locale()
         if len(path_components) != 1 or self.locale_id == source_locale.pk:
             return None
@@ -202,20 +200,21 @@ class HelpArticlePage(HelpPageMixin, Page):
         verbose_name_plural = _("help articles")
         permissions = [("view_help_reports", _("Can view help center reports"))]
 
-    def serve(self, request, *args, **kwargs):
-        from .services import record_view
-
-        record_view(self.pk)
-        return super().serve(request, *args, **kwargs)
+    # A view is counted by the before_serve_page hook (wagtail_hooks.py).
 
     def get_context(self, request, *args, **kwargs):
-        from .forms import FeedbackForm
-        from .services import article_context
-
+        """The page's head (canonical, hreflang, JSON-LD) and language; the
+        related articles and the vote form come from the template's tags."""
         context = super().get_context(request, *args, **kwargs)
-        context.update(article_context(self, request))
-        context["is_fallback"] = bool(kwargs.get("untranslated"))
-        context["feedback_form"] = FeedbackForm()
+        reader_locale = locale_for(getattr(request, "LANGUAGE_CODE", "")) or self.locale
+        context.update(
+            policy_generation=policy_cache_generation(),
+            is_fallback=bool(kwargs.get("untranslated")),
+            alternates=alternates(self, request),
+            canonical_url=self.get_full_url(request),
+            jsonld=article_jsonld(self, request),
+            content_language=(locale_for_id(self.locale_id) or reader_locale).language_code,
+        )
         return context
 
 
@@ -255,13 +254,6 @@ class SearchQueryLog(models.Model):
 
 
 # --- feedback --------------------------------------------------------------------
-
-
-class FeedbackReason(models.TextChoices):
-    OUTDATED = "outdated", _("It is outdated")
-    UNCLEAR = "unclear", _("It is unclear")
-    NOT_ANSWERED = "not_answered", _("It didn't answer my question")
-    OTHER = "other", _("Other")
 
 
 class ArticleFeedback(models.Model):
@@ -331,23 +323,6 @@ class ArticleDailyViews(models.Model):
 # --- contact desk ----------------------------------------------------------------
 
 
-class SupportTopic(models.TextChoices):
-    START_RETURN = "start_return", _("Starting a return")
-    SHIPPING = "shipping", _("Return shipping and labels")
-    REFUND = "refund", _("Refunds")
-    EXCHANGE = "exchange", _("Exchanges and store credit")
-    DAMAGED = "damaged", _("Damaged or wrong item")
-    WITHDRAWAL = "withdrawal", _("Right of withdrawal")
-    OTHER = "other", _("Something else")
-
-
-class SupportStatus(models.TextChoices):
-    NEW = "new", _("New")
-    OPEN = "open", _("Open")
-    WAITING = "waiting", _("Waiting on buyer")
-    SOLVED = "solved", _("Solved")
-
-
 class ReferenceCounter(models.Model):
     """The last request number given out in a year (SR-2026-000123)."""
 
@@ -356,6 +331,22 @@ class ReferenceCounter(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last}"
+
+    @classmethod
+    def issue(cls, now: datetime.datetime | None = None) -> str:
+        """The next reference, SR-<year>-<6 digits>, from this year's row
+        locked for update."""
+        year = timezone.localtime(now or timezone.now()).year
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    cls.objects.get_or_create(year=year)
+            except IntegrityError:  # a concurrent first request of the year made it
+                pass
+            counter = cls.objects.select_for_update().get(year=year)
+            counter.last += 1
+            counter.save(update_fields=["last"])
+        return f"SR-{year}-{counter.last:06d}"
 
 
 class SupportRequest(ClusterableModel):
@@ -404,25 +395,8 @@ class SupportRequest(ClusterableModel):
 
     def save(self, *args, **kwargs):
         if not self.reference:
-            from .services import next_reference
-
-            self.reference = next_reference()
+            self.reference = ReferenceCounter.issue()
         super().save(*args, **kwargs)
-
-
-class _PrivateStorage(LazyObject):
-    """settings.STORAGES["private"], resolved on first use (and again after a
-    settings change, see signals.py), never under MEDIA_ROOT."""
-
-    def _setup(self):
-        self._wrapped = storages["private"]
-
-
-PRIVATE_STORAGE = _PrivateStorage()
-
-
-def private_storage():
-    return PRIVATE_STORAGE
 
 
 def attachment_path(instance, filename):
@@ -454,8 +428,8 @@ class SupportReply(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField(_("reply"))
+    # Whether it was emailed is the outbox's sent_at (core.outbox, about=reply).
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
-    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reply")

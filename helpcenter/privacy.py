@@ -1,8 +1,11 @@
 """What the help center keeps about a buyer, for the data export and deletion."""
 
-from accounts.privacy import anonymised_email
+from django.contrib.contenttypes.models import ContentType
 
-from .models import SupportRequest
+from accounts.privacy import anonymised_email
+from core.models import OutboxMessage
+
+from .models import SupportReply, SupportRequest
 
 
 def export_support_requests(user) -> list[dict]:
@@ -27,5 +30,16 @@ def export_support_requests(user) -> list[dict]:
 
 
 def anonymise_support_requests(user) -> None:
-    # The conversation stays for the support history; the contact address goes.
-    SupportRequest.objects.filter(user=user).update(email=anonymised_email(user))
+    # The conversation stays for the support history; the contact address goes,
+    # from the requests and from the desk's emails about them (core.outbox).
+    requests = SupportRequest.objects.filter(user=user)
+    emails = OutboxMessage.objects.filter(
+        about_type=ContentType.objects.get_for_model(SupportRequest),
+        about_id__in=requests.values("pk"),
+    ) | OutboxMessage.objects.filter(
+        about_type=ContentType.objects.get_for_model(SupportReply),
+        about_id__in=SupportReply.objects.filter(request__in=requests).values("pk"),
+    )
+    emails.filter(sent_at__isnull=True).delete()  # nobody to send them to any more
+    emails.update(recipient=anonymised_email(user))
+    requests.update(email=anonymised_email(user))

@@ -20,7 +20,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
-from . import services
+from . import upkeep
 from .models import ArticleFeedback, HelpArticlePage, SearchQueryLog
 
 PERMISSION = "helpcenter.view_help_reports"
@@ -247,7 +247,7 @@ class ChangedCitationsView(HelpReportMixin, ReportView):
     export_headings = {"article.title": _("Article")}
 
     def get_queryset(self):
-        return services.changed_citations()
+        return upkeep.changed_citations()
 
     def get_filtered_queryset(self):
         return self.get_queryset()
@@ -269,7 +269,7 @@ class StaleContentView(HelpReportMixin, ReportView):
     export_headings = {"locale.language_code": _("Language"), "content_owner.email": _("Owner")}
 
     def get_queryset(self):
-        return services.stale_articles()
+        return upkeep.stale_articles()
 
     def get_filtered_queryset(self):
         return self.get_queryset()

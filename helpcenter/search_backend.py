@@ -39,6 +39,13 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.utils import translation
+from wagtail.models import Locale
+from wagtail.search.backends.database import SearchBackend as DatabaseSearchBackend
+from wagtail.search.backends.database.postgres.postgres import (
+    PostgresIndex,
+    PostgresSearchBackend,
+    PostgresSearchQueryCompiler,
+)
 
 LANGUAGE_CONFIGS = {"en": "english", "fr": "french", "de": "german"}
 
@@ -81,16 +88,6 @@ def full_text_plan():
         cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
 
 
-def SearchBackend(params):  # the name Wagtail looks up in a backend module
-    if connection.vendor == "postgresql":
-        from ._postgres_search import LocalisedPostgresSearchBackend
-
-        return LocalisedPostgresSearchBackend(params)
-    from wagtail.search.backends.database import SearchBackend as database_backend
-
-    return database_backend(params)
-
-
 class LanguageConfigs:
     """Language code → PostgreSQL text-search configuration."""
 
@@ -114,8 +111,6 @@ class LanguageConfigs:
     def group_by_config(self, objs) -> dict[str | None, list]:
         """Objects grouped by the configuration of their locale's language
         (one query for the locales)."""
-        from wagtail.models import Locale
-
         locale_ids = {getattr(obj, "locale_id", None) for obj in objs} - {None}
         codes = dict(
             Locale.objects.filter(pk__in=locale_ids).values_list("pk", "language_code")
@@ -134,3 +129,49 @@ def with_config(backend, config):
     clone = copy.copy(backend)
     clone.config = config
     return clone
+
+
+# --- the PostgreSQL backend -----------------------------------------------------------
+
+
+class LocalisedPostgresIndex(PostgresIndex):
+    def add_items(self, model, objs):
+        """Index each object with its language's configuration: Wagtail's
+        indexer reads `backend.config`, so each group of objects in one
+        language is added through a copy of the backend set to it."""
+        objs = list(objs)
+        for config, group in self.backend.languages.group_by_config(objs).items():
+            if config == self.backend.config:
+                super().add_items(model, group)
+            else:
+                PostgresIndex(with_config(self.backend, config)).add_items(model, group)
+
+
+class LocalisedSearchQueryCompiler(PostgresSearchQueryCompiler):
+    language_config: str | None = None
+
+    def get_config(self, backend):
+        return self.language_config or backend.config
+
+
+class LocalisedPostgresSearchBackend(PostgresSearchBackend):
+    query_compiler_class = LocalisedSearchQueryCompiler
+    index_class = LocalisedPostgresIndex
+
+    def __init__(self, params):
+        super().__init__(params)
+        self.languages = LanguageConfigs(params)
+
+    def search(self, *args, **kwargs):
+        results = super().search(*args, **kwargs)
+        compiler = getattr(results, "query_compiler", None)
+        if isinstance(compiler, LocalisedSearchQueryCompiler):
+            # Fixed now: the results are evaluated later, maybe elsewhere.
+            compiler.language_config = self.languages.for_query()
+        return results
+
+
+def SearchBackend(params):  # the name Wagtail looks up in a backend module
+    if connection.vendor == "postgresql":
+        return LocalisedPostgresSearchBackend(params)
+    return DatabaseSearchBackend(params)

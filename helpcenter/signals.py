@@ -1,29 +1,19 @@
-from django.core.signals import setting_changed
+"""Cached search results go stale when a help page is published, unpublished
+or deleted. (The private storage follows settings changes in core.storage.)"""
+
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
-from django.utils.functional import empty
 from wagtail.signals import page_published, page_unpublished
 
+from .models import HelpArticlePage, HelpCategoryPage, HelpCenterPage
+from .search import bump_search_cache
 
-@receiver(setting_changed)
-def reset_private_storage(setting, **kwargs):
-    if setting == "STORAGES":
-        from .models import PRIVATE_STORAGE
-
-        PRIVATE_STORAGE._wrapped = empty
-
-
-def _is_help_page(instance) -> bool:
-    from .models import HelpArticlePage, HelpCategoryPage, HelpCenterPage
-
-    return isinstance(instance, HelpArticlePage | HelpCategoryPage | HelpCenterPage)
+HELP_PAGES = (HelpArticlePage, HelpCategoryPage, HelpCenterPage)
 
 
 @receiver(page_published)
 @receiver(page_unpublished)
 @receiver(post_delete)
 def refresh_search_cache(sender, instance, **kwargs):
-    if _is_help_page(instance):
-        from .services import bump_search_cache
-
+    if isinstance(instance, HELP_PAGES):
         bump_search_cache()

@@ -5,7 +5,7 @@ from . import views
 app_name = "helpcenter"
 urlpatterns = [
     path("", views.support_home, name="home"),
-    path("search/", views.search, name="search"),
+    path("search/", views.search_view, name="search"),
     path("articles/<uuid:translation_key>/", views.article, name="article"),
     path("feedback/<int:article_id>/", views.feedback, name="feedback"),
     path("contact/", views.contact, name="contact"),

@@ -10,16 +10,28 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
-from . import ratelimit, services
+from core.ratelimit import client_key, consume
+
+from . import desk, search
+from . import feedback as votes
 from .forms import ContactForm, FeedbackForm
+from .locales import default_locale, locale_for
 from .models import HelpArticlePage, SupportAttachment, SupportRequest
 
 TOO_MANY_REQUESTS = 429
 
+# Rate limits per client: (actions, seconds).
+LIMITS = {
+    "search": (120, 60),
+    "vote": (10, 60),
+    "contact": (5, 60 * 60),
+    "suggest": (60, 60),
+}
 
-def _limited(request, scope, limits) -> bool:
-    limit, period = limits
-    return not ratelimit.consume(scope, ratelimit.client_key(request), limit=limit, period=period)
+
+def _limited(request, scope) -> bool:
+    limit, period = LIMITS[scope]
+    return not consume(scope, client_key(request), limit=limit, period=period)
 
 
 def _too_many(request, template="429.html", context=None):
@@ -30,11 +42,11 @@ def _too_many(request, template="429.html", context=None):
 
 
 @require_GET
-def search(request):
+def search_view(request):
     language = get_language()
     raw = request.GET.get("q", "")
     instant = request.htmx and request.GET.get("instant") == "1"
-    if _limited(request, "search", ratelimit.SEARCH):
+    if _limited(request, "search"):
         if instant:
             return render(
                 request,
@@ -44,11 +56,11 @@ def search(request):
             )
         return _too_many(request)
     if instant:
-        outcome = services.instant_results(raw, language)
+        outcome = search.instant_results(raw, language)
         return render(request, "helpcenter/search.html#instant-results", {"outcome": outcome})
-    outcome = services.run_search(raw, language, request.GET.get("page", 1))
+    outcome = search.run_search(raw, language, request.GET.get("page", 1))
     if outcome.query and request.GET.get("page", "1") in ("", "1"):
-        services.log_search(outcome.query, language, outcome.total)
+        search.log_search(outcome.query, language, outcome.total)
     return render(request, "helpcenter/search.html", {"outcome": outcome})
 
 
@@ -59,15 +71,15 @@ def search(request):
 def article(request, translation_key):
     """The article in the reader's language if published, else its source
     text inside the reader's site, with a notice."""
-    locale = services.locale_for(get_language())
+    locale = locale_for(get_language())
     pages = HelpArticlePage.objects.live().filter(translation_key=translation_key)
     translated = pages.filter(locale=locale).first() if locale else None
     if translated is not None:
         return HttpResponseRedirect(translated.url)
-    source = pages.filter(locale=services.default_locale()).first()
+    source = pages.filter(locale=default_locale()).first()
     if source is None:
         raise Http404
-    services.record_view(source.pk)
+    votes.record_view(source.pk)
     context = source.get_context(request)
     context["is_fallback"] = True
     return TemplateResponse(request, source.get_template(request), context)
@@ -81,7 +93,7 @@ def feedback(request, article_id):
     article = get_object_or_404(HelpArticlePage.objects.live(), pk=article_id)
     template = "helpcenter/feedback.html#feedback" if request.htmx else "helpcenter/feedback.html"
     context = {"page": article, "article": article}
-    if _limited(request, "vote", ratelimit.VOTE):
+    if _limited(request, "vote"):
         context["state"] = "limited"
         return render(request, template, context, status=TOO_MANY_REQUESTS)
     form = FeedbackForm(request.POST)
@@ -89,8 +101,8 @@ def feedback(request, article_id):
         context.update(state="invalid", feedback_form=form)
         return render(request, template, context, status=400)
     data = form.cleaned_data
-    vote, _created = services.record_vote(
-        article, services.voter_of(request), data["helpful"], data["reason"], data["comment"]
+    vote, _created = votes.record_vote(
+        article, votes.voter_of(request), data["helpful"], data["reason"], data["comment"]
     )
     asks_reason = not vote.helpful and not (vote.reason or vote.comment)
     context.update(
@@ -106,11 +118,11 @@ def feedback(request, article_id):
 
 @require_GET
 def suggestions(request):
-    if _limited(request, "suggest", ratelimit.SUGGEST):
+    if _limited(request, "suggest"):
         articles = []
     else:
         text = " ".join(request.GET.get(name, "") for name in ("message", "topic_text"))
-        articles = services.suggest_articles(text[:2000], get_language())
+        articles = search.suggest_articles(text[:2000], get_language())
     return render(request, "helpcenter/contact.html#suggestions", {"suggested": articles})
 
 
@@ -118,21 +130,21 @@ def suggestions(request):
 def suggestion_open(request, article_id):
     """A suggested article opened from the contact form: counted, then shown."""
     article = get_object_or_404(HelpArticlePage.objects.live(), pk=article_id)
-    services.record_suggestion_open(request, article)
+    search.record_suggestion_open(request, article)
     return redirect(article.url)
 
 
 def contact(request):
     if request.method == "POST":
         form = ContactForm(request.POST, request.FILES, user=request.user)
-        if _limited(request, "contact", ratelimit.CONTACT):
+        if _limited(request, "contact"):
             return _too_many(request)
         if form.is_bot():
             # Look like success to the bot; nothing is saved or sent.
             return redirect("helpcenter:contact_thanks")
         if form.is_valid():
             data = form.cleaned_data
-            support = services.create_support_request(
+            support = desk.create_support_request(
                 user=request.user,
                 email=form.buyer_email(),
                 language=get_language(),

@@ -1,27 +1,52 @@
 from django.contrib.auth.models import Permission
 from wagtail import hooks
+from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from .inbox import InboxPermissionPolicy, SupportRequestViewSet
-from .models import SupportRequest
+from . import desk
+from .feedback import record_view
+from .inbox import InboxPermissionPolicy, SupportRequestEditAction, SupportRequestViewSet
+from .models import HelpArticlePage, SupportRequest
+from .reports import report_menu_item, report_urls
 
 register_permission_policy(SupportRequest, InboxPermissionPolicy(SupportRequest))
 register_snippet(SupportRequestViewSet)
 
 
+@hooks.register("register_actions")
+def register_support_actions(registry):
+    # The inbox's save runs the desk's actions rather than Wagtail's generic edit.
+    registry.register(SupportRequest, SupportRequestEditAction)
+
+
+@hooks.register("register_log_actions")
+def register_support_log_actions(actions):
+    """Labels of the desk's actions in a request's history and the site history."""
+    for verb, label, message in desk.LOG_ACTIONS:
+        formatter = type(
+            f"Support{verb.title().replace('_', '')}LogFormatter",
+            (LogFormatter,),
+            {"label": label, "message": message},
+        )
+        actions.register_action(desk.LOG_PREFIX + verb)(formatter)
+
+
+@hooks.register("before_serve_page")
+def count_article_view(page, request, serve_args, serve_kwargs):
+    """A served help article counts one view (in the cache; beat flushes it)."""
+    if isinstance(page, HelpArticlePage):
+        record_view(page.pk)
+
+
 @hooks.register("register_admin_urls")
 def register_help_report_urls():
-    from .reports import report_urls
-
     return report_urls()
 
 
 def _report_menu_item(index: int):
     # The reports menu takes one item per hook function.
     def menu_item():
-        from .reports import report_menu_item
-
         return report_menu_item(index)
 
     return menu_item

@@ -7,18 +7,8 @@ class MarketplaceConfig(AppConfig):
     verbose_name = _("Marketplace")
 
     def ready(self):
-        from policy_pages.api import set_category_resolver
+        from accounts.privacy import register_anonymiser
 
-        from . import openapi, services, signals  # noqa: F401 - connects the receivers
+        from . import privacy, signals  # noqa: F401 - signals connects the receivers
 
-        openapi.register()
-        # The policy API and embed check categories against the catalogue, and
-        # apply a parent category's override to its sub-categories.
-        set_category_resolver(services.category_path)
-
-        from accounts.privacy import register_anonymiser, register_exporter
-
-        from . import privacy
-
-        register_exporter("orders", privacy.export_orders)
         register_anonymiser("orders", privacy.anonymise_orders)

@@ -1,10 +1,8 @@
 """The marketplace mirror: sellers, categories, orders and their lines.
 
-Orders arrive through the intake service (`intake.py`), which the API, the
-`import_orders` command and the demo seed all call. Each line is pinned, at
-intake, to the policy version in force when the order was placed; the pin
-never moves (the model refuses it, and so does the database: see migration
-0002).
+This is the ground floor: it knows nothing of policies or returns. Which policy
+version governs a line is recorded above it, in `policy_pages.LinePin`
+(`line.pin.version`).
 """
 
 from __future__ import annotations
@@ -20,14 +18,10 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from policy_pages.markets import MARKET_CHOICES
+from .markets import MARKET_CHOICES
 
 CODE_RE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 PATH_SEPARATOR = "/"
-
-
-class PinChangeError(Exception):
-    """Raised on any attempt to move an order line to another policy version."""
 
 
 class Seller(models.Model):
@@ -167,18 +161,6 @@ class Order(models.Model):
         return self.reference
 
 
-class PinnedLineQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        if "policy_version" in kwargs or "policy_version_id" in kwargs:
-            raise PinChangeError("The policy version of an order line never changes.")
-        return super().update(**kwargs)
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        if "policy_version" in fields or "policy_version_id" in fields:
-            raise PinChangeError("The policy version of an order line never changes.")
-        return super().bulk_update(objs, fields, *args, **kwargs)
-
-
 class OrderLine(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
@@ -205,15 +187,6 @@ class OrderLine(models.Model):
     sealed_hygiene = models.BooleanField(_("sealed hygiene goods"), default=False)
     sealed_media = models.BooleanField(_("sealed audio, video or software"), default=False)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    policy_version = models.ForeignKey(
-        "policy_pages.PolicyVersion",
-        on_delete=models.PROTECT,
-        related_name="order_lines",
-        verbose_name=_("policy version"),
-        help_text=_("The version in force when the order was placed. It never changes."),
-    )
-
-    objects = PinnedLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("order line")
@@ -231,27 +204,6 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.order_id}/{self.reference}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            pinned = getattr(self, "_pinned_version_id", None)
-            if pinned is None and self.pk is not None:
-                pinned = (
-                    type(self)
-                    .objects.filter(pk=self.pk)
-                    .values_list("policy_version_id", flat=True)
-                    .first()
-                )
-            if pinned is not None and pinned != self.policy_version_id:
-                raise PinChangeError(f"Order line {self.pk}: its policy version never changes.")
-        super().save(*args, **kwargs)
-        self._pinned_version_id = self.policy_version_id
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._pinned_version_id = instance.__dict__.get("policy_version_id")
-        return instance
 
     @property
     def flags(self) -> tuple[str, ...]:

@@ -7,4 +7,8 @@ class PolicyPagesConfig(AppConfig):
     verbose_name = _("Policies")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from accounts.privacy import register_exporter
+
+        from . import privacy, signals  # noqa: F401  (signals: connects the receivers)
+
+        register_exporter("orders", privacy.export_orders)

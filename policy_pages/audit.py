@@ -21,7 +21,6 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
-    ForeignKey,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -44,19 +43,16 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets.button import Button
 from wagtail.permissions import policy_registry
 
+from marketplace.markets import MARKET_CHOICES
+
 from .integrity import ChainStatus, chain_statuses
-from .markets import MARKET_CHOICES
 from .models import PolicyKind, PolicyPage
+from .pins import LinePin
 from .services import VersionStatus
 from .versions import PolicyVersion, PolicyVersionText
 
 INDEX_URL_NAME = "policy_pages_audit"
 RESULTS_URL_NAME = "policy_pages_audit_results"
-
-# marketplace.OrderLine points at the version that governed it under this
-# name. policy_pages must not import marketplace, so the count is only shown
-# when that reverse relation exists at runtime.
-ORDER_LINES_ACCESSOR = "order_lines"
 
 # Value of the seller filter for marketplace-wide policies (blank seller_ref).
 MARKETPLACE_WIDE = "-"
@@ -73,36 +69,17 @@ def can_view_audit(user) -> bool:
     return policy_registry.get_by_type(PolicyVersion).user_has_permission(user, "view")
 
 
-# --- orders governed (optional relation) -------------------------------------------
+# --- orders governed ------------------------------------------------------------------
 
 
-def orders_relation():
-    """The reverse relation from order lines to PolicyVersion, if installed."""
-    return next(
-        (
-            relation
-            for relation in PolicyVersion._meta.related_objects
-            if relation.get_accessor_name() == ORDER_LINES_ACCESSOR
-        ),
-        None,
-    )
-
-
-def governed_orders(relation):
-    """Number of distinct orders (or lines, if lines have no `order` key)
-    pointing at each version: a correlated subquery, so it neither multiplies
-    rows nor costs a query per version."""
-    model, key = relation.related_model, relation.field.name
-    order_field = next(
-        (f for f in model._meta.get_fields() if f.name == "order" and isinstance(f, ForeignKey)),
-        None,
-    )
-    counted = "order" if order_field else "pk"
+def governed_orders():
+    """Number of distinct orders whose lines are pinned to each version: a correlated
+    subquery, so it neither multiplies rows nor costs a query per version."""
     counts = (
-        model._default_manager.filter(**{key: OuterRef("pk")})
+        LinePin.objects.filter(version=OuterRef("pk"))
         .order_by()
-        .values(key)
-        .annotate(n=Count(counted, distinct=True))
+        .values("version")
+        .annotate(n=Count("line__order", distinct=True))
         .values("n")
     )
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
@@ -144,10 +121,7 @@ def audit_queryset(now: datetime.datetime):
         )
         .order_by("policy__title", "policy_id", "number")
     )
-    relation = orders_relation()
-    if relation is not None:
-        versions = versions.annotate(audit_orders=governed_orders(relation))
-    return versions
+    return versions.annotate(audit_orders=governed_orders())
 
 
 def content_language_codes() -> list[str]:
@@ -168,7 +142,7 @@ class AuditRow:
     locales_present: list[str]
     locales_missing: list[str]
     chain: ChainStatus | None
-    orders: int | None  # None: orders are not tracked yet
+    orders: int
     permalink: str = ""
 
     @classmethod
@@ -181,7 +155,7 @@ class AuditRow:
             + sorted(present - set(expected)),
             locales_missing=[code for code in expected if code not in present],
             chain=chain,
-            orders=getattr(version, "audit_orders", None),
+            orders=version.audit_orders,
             permalink=permalink,
         )
 
@@ -385,7 +359,6 @@ class PolicyVersionAuditView(ReportView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["orders_tracked"] = orders_relation() is not None
         return context
 
     def get_filename(self):

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from .markets import EU_MARKETS, UK_MARKETS
+from marketplace.markets import EU_MARKETS, UK_MARKETS
+
 from .rules import OverrideKind, Payer, PolicyRules, WindowStart
 
 

@@ -22,9 +22,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from .api import PolicyQuery, parse_policy_query
+from marketplace.markets import MARKETS, normalize_market
+
+from .api.query import PolicyQuery, parse_policy_query
 from .embed import embed_html
-from .markets import MARKETS, normalize_market
 
 DEFAULT_MARKET = "FR"
 
@@ -99,7 +100,7 @@ def _urls(request: HttpRequest, item: DemoItem, market: str, lang: str) -> dict[
         for name, route in (
             ("embed", "policy_embed:fragment"),
             ("frame", "policy_embed:frame"),
-            ("api", "policy_api:in_force"),
+            ("api", "api_v1:policies_in_force"),
         )
     }
 
@@ -123,7 +124,7 @@ def _page(request: HttpRequest, template: str, build) -> HttpResponse:
             "market": market,
             "nav_query": urlencode({"market": market}),
             "market_choices": _market_choices(),
-            "openapi_url": reverse("policy_api:openapi"),
+            "openapi_url": reverse("api_v1:openapi-json"),
             **build(request, market, lang),
         }
         response = render(request, template, context)

@@ -2,7 +2,8 @@
 ("30-day returns · free drop-off · read the policy") with its schema.org
 JSON-LD, as a fragment to include or fetch, or as a document for an iframe.
 
-Same parameters, validation, cache and headers as the JSON API (api.py).
+Same parameters, validation, cache and headers as the JSON API (api/query.py,
+api/answer.py).
 """
 
 from __future__ import annotations
@@ -16,15 +17,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from .api import (
-    PolicyAnswer,
-    PolicyQuery,
-    Rendered,
-    not_found_message,
-    parse_policy_query,
-    render_cached,
-    respond,
-)
+from .api.answer import PolicyAnswer, Rendered, not_found_message, render_cached, respond
+from .api.query import PolicyQuery, parse_policy_query
 from .http import SAFE_METHODS, allow_framing_by_storefronts, apply_cors, preflight
 from .jsonld import ld_json_script, merchant_return_policy
 from .labels import WINDOW_START

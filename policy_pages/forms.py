@@ -2,6 +2,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
+from .compliance import check
+from .services import latest_version, source_policy_page
+
 
 class PolicyPageForm(WagtailAdminPageForm):
     """Validates a policy as a whole: scope, clause citations, effective date
@@ -66,8 +69,6 @@ class PolicyPageForm(WagtailAdminPageForm):
                 )
 
     def _check_effective_from(self, page):
-        from .services import latest_version, source_policy_page
-
         if not page.effective_from or page.pk is None:
             return
         previous = latest_version(source_policy_page(page))
@@ -85,12 +86,9 @@ class PolicyPageForm(WagtailAdminPageForm):
             )
 
     def _check_overlapping_scope(self, page):
-        from .models import PolicyPage
-
         others = (
-            PolicyPage.objects.filter(
-                kind=page.kind, seller_ref=page.seller_ref, locale=page.locale
-            )
+            type(page)
+            ._default_manager.filter(kind=page.kind, seller_ref=page.seller_ref, locale=page.locale)
             .exclude(translation_key=page.translation_key)
             .only("title", "markets")
         )
@@ -104,8 +102,6 @@ class PolicyPageForm(WagtailAdminPageForm):
                 )
 
     def _check_compliance(self, page):
-        from .compliance import check
-
         report = check(page.build_rules())
         for finding in report.errors:
             self.add_error(self._field_or_none(finding.field), finding.message)

@@ -9,8 +9,9 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from marketplace.markets import MARKETS
+
 from . import labels
-from .markets import MARKETS
 from .rules import OverrideKind, Payer, PolicyRules
 
 

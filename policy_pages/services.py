@@ -26,11 +26,10 @@ logger = logging.getLogger(__name__)
 def source_policy_page(page):
     """The page a policy was first written in; translations are copies made
     after it, so it is the oldest page of its translation group."""
-    from .models import PolicyPage
-
     if page.pk is None:
         return page
-    return PolicyPage.objects.filter(translation_key=page.translation_key).order_by("pk").first()
+    pages = type(page)._default_manager  # PolicyPage's: this module sits below models.py
+    return pages.filter(translation_key=page.translation_key).order_by("pk").first()
 
 
 def text_snapshot(page) -> dict:
@@ -290,30 +289,3 @@ def text_for(version: PolicyVersion, locale_id: int) -> LocalizedText | None:
         return LocalizedText(texts[locale_id], is_fallback=False)
     source = next((t for t in texts.values() if t.page_id == version.policy_id), None)
     return LocalizedText(source, is_fallback=True) if source else None
-
-
-def policies_with_versions_in_force(index_page) -> list[dict]:
-    """The index's policies, each with the version of its source policy in
-    force now: three queries whatever the number of policies."""
-    from django.db.models import Min
-
-    from .models import PolicyPage
-
-    pages = list(PolicyPage.objects.child_of(index_page).live().order_by("path"))
-    sources = dict(
-        PolicyPage.objects.filter(translation_key__in=[page.translation_key for page in pages])
-        .order_by()  # no default ordering in the GROUP BY
-        .values("translation_key")
-        .annotate(source_id=Min("id"))
-        .values_list("translation_key", "source_id")
-    )
-    now = timezone.now()
-    in_force: dict[int, PolicyVersion] = {}
-    versions = PolicyVersion.objects.filter(
-        policy_id__in=sources.values(), effective_from__lte=now
-    ).order_by("effective_from", "number")
-    for version in versions:
-        in_force[version.policy_id] = version  # the latest effective one wins
-    return [
-        {"page": page, "version": in_force.get(sources.get(page.translation_key))} for page in pages
-    ]

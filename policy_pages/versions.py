@@ -1,5 +1,5 @@
-"""Immutable policy versions, their per-locale texts, the hash chain and the
-in-force lookup.
+"""Immutable policy versions, their per-locale texts and the hash chain (the
+in-force lookup is timeline.py).
 
 A version is written once, when a policy is published, and never changes:
 the model refuses updates and deletes, and so does the database (triggers,
@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from .rules import PolicyRules, canonical_json
@@ -206,30 +205,3 @@ class PolicyVersionText(ImmutableModel):
 
     def clause(self, anchor: str) -> dict | None:
         return next((clause for clause in self.clauses if clause["anchor"] == anchor), None)
-
-
-def policy_in_force(
-    market: str, seller: str = "", category: str = "", at: datetime | None = None, kind="return"
-) -> PolicyVersion | None:
-    """The version governing (market, seller) at `at`: the latest one whose
-    effective_from is at or before `at`, a seller's own policy before the
-    marketplace-wide one. `category` does not choose the policy; the category
-    overrides inside its rules apply to it. One indexed query."""
-    from django.utils import timezone
-
-    at = at or timezone.now()
-    sellers = [""] if not seller else [seller, ""]
-    row = (
-        PolicyVersionMarket.objects.filter(
-            market=market, kind=kind, seller_ref__in=sellers, effective_from__lte=at
-        )
-        .annotate(
-            seller_first=Case(
-                When(seller_ref="", then=Value(1)), default=Value(0), output_field=IntegerField()
-            )
-        )
-        .select_related("version", "version__policy")
-        .order_by("seller_first", "-effective_from", "-version__number")
-        .first()
-    )
-    return row.version if row else None

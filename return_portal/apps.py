@@ -9,7 +9,9 @@ class ReturnPortalConfig(AppConfig):
     def ready(self):
         from accounts.privacy import register_anonymiser, register_exporter
 
-        from . import privacy
+        # The tasks register with Celery here, in every process (web too): the
+        # refunds queue their payout by the task's name (refunds.payout).
+        from . import privacy, tasks  # noqa: F401
 
         register_exporter("returns", privacy.export_returns)
         register_anonymiser("returns", privacy.anonymise_returns)

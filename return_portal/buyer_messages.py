@@ -1,10 +1,16 @@
-"""The buyer's side of a return's message thread."""
+"""The buyer's side of a return's message thread.
+
+Posting is an action: the buyer who owns the return only (actors.check), under
+a lock on the return, the `ReturnMessage` and its audit log entry
+("return_portal.message") in one transaction.
+"""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from .models import ReturnMessage, ReturnRequest
+from . import actors, audit
+from .models import ActorKind, ReturnMessage, ReturnRequest
 
 MAX_LENGTH = 4000
 
@@ -16,20 +22,24 @@ class KeyReused(Exception):
 def post_buyer_message(return_request: ReturnRequest, author, body: str, key: str):
     """Add the buyer's message once per key: (message, created). A double submit
     or a retried htmx request with the same key adds nothing."""
+    actors.check(return_request, author, ActorKind.BUYER, (ActorKind.BUYER,))
     existing = ReturnMessage.objects.filter(idempotency_key=key).first()
     if existing is None:
         try:
             with transaction.atomic():
-                return (
-                    ReturnMessage.objects.create(
-                        return_request=return_request,
-                        author=author,
-                        from_staff=False,
-                        body=body,
-                        idempotency_key=key,
-                    ),
-                    True,
+                locked = ReturnRequest.objects.select_for_update().get(pk=return_request.pk)
+                message = ReturnMessage.objects.create(
+                    return_request=locked,
+                    author=author,
+                    from_staff=False,
+                    body=body,
+                    idempotency_key=key,
                 )
+                # The body stays in the thread (privacy erases it there), not in the log.
+                audit.record(
+                    locked, "message", user=author, before=locked.status, message=message.pk
+                )
+                return message, True
         except IntegrityError:  # the same key won a race a moment ago
             existing = ReturnMessage.objects.filter(idempotency_key=key).first()
             if existing is None:

@@ -27,8 +27,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from marketplace.markets import MARKETS
 from policy_pages.labels import CONDITION, ITEM_FLAG
-from policy_pages.markets import MARKETS
 from policy_pages.rules import (
     CategoryOverride,
     Condition,

@@ -1,7 +1,7 @@
 """The forms of the "start a return" steps.
 
 They only parse what the buyer sent; whether it is allowed is the service's
-call (`returns.check_*`), whose errors the views attach to these forms so
+call (`steps.check_*`), whose errors the views attach to these forms so
 every message shows next to its field.
 """
 

@@ -1,8 +1,10 @@
-"""Every state change of a return, one function each.
+"""Every state change of a return, one action each.
 
-Each runs in a transaction, locks the return (`select_for_update`), checks the
-transition table, appends a `ReturnEvent` and writes the buyer's notification to
-the outbox in the same transaction. Views, the admin, the API and Celery tasks
+Each action checks its actor (`actors.check`: the owning buyer, staff with the
+"change" permission, or the system), runs in a transaction, locks the return
+(`select_for_update`), checks the transition table, appends a `ReturnEvent`,
+writes Wagtail's audit log (`audit.record`) and the buyer's notification to the
+outbox, all in the same transaction. Views, the admin, the API and Celery tasks
 call these; nothing else assigns `ReturnRequest.status`.
 
     requested → approved | rejected | cancelled
@@ -12,28 +14,19 @@ call these; nothing else assigns `ReturnRequest.status`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.models import Order
-
-from . import notifications
-from .models import (
-    ActorKind,
-    Refund,
-    RefundStatus,
-    ReturnEvent,
-    ReturnRequest,
-    ReturnStatus,
-)
-from .refunds import money
+from . import actors, audit, notifications
+from .models import ActorKind, ReturnEvent, ReturnKind, ReturnRequest, ReturnStatus
+from .refunds import booking
+from .refunds.estimate import money
 
 S = ReturnStatus
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -62,20 +55,47 @@ def allowed(return_request: ReturnRequest, to: str) -> bool:
     return to in TRANSITIONS.get(return_request.status, frozenset())
 
 
+# Who may take each action (actors.check): the buyer's own moves, staff's work on
+# the parcel, and what the system does by itself (confirm's approval, beat).
+BUYER, STAFF, SYSTEM = ActorKind.BUYER, ActorKind.STAFF, ActorKind.SYSTEM
+# The audit log's verb of each transition (audit.LOG_ACTIONS).
+VERBS = {
+    S.APPROVED: "approve",
+    S.REJECTED: "reject",
+    S.CANCELLED: "cancel",
+    S.IN_TRANSIT: "in_transit",
+    S.RECEIVED: "receive",
+    S.INSPECTED: "inspect",
+    S.RESOLVED: "resolve",
+    S.CLOSED: "close",
+    S.EXPIRED: "expire",
+}
+
+
 def _transition(
     return_request: ReturnRequest,
     to: str,
     *,
     actor=None,
-    actor_kind: str = ActorKind.STAFF,
+    actor_kind: str | None,
+    person: str = STAFF,
+    may: Collection[str],
     note: str = "",
     at: datetime | None = None,
-    apply: Callable[[ReturnRequest], None] | None = None,
+    apply: Callable[[ReturnRequest], str | None] | None = None,
     notify: bool = True,
     held: bool = False,
 ) -> ReturnRequest:
-    """`held`: the caller's transaction already holds the row (it created it), so the
+    """The one way a return changes status. `may`: the kinds of actor allowed.
+    Without `actor_kind`, no actor is the system and a user is a `person` (the
+    kind the action usually comes from). `apply` changes the locked row and may
+    return the audit log's note (else `note`).
+
+    `held`: the caller's transaction already holds the row (it created it), so the
     instance is current and is changed in place, without reading it again."""
+    if actor_kind is None:
+        actor_kind = SYSTEM if actor is None else person
+    actors.check(return_request, actor, actor_kind, may)
     at = at or timezone.now()
     if held and not transaction.get_connection().in_atomic_block:
         raise RuntimeError("held=True needs the transaction that holds the row")
@@ -91,9 +111,10 @@ def _transition(
         )
         if not allowed(locked, to):
             raise TransitionError(locked, to)
+        before = locked.status
         event = ReturnEvent(
             return_request=locked,
-            from_status=locked.status,
+            from_status=before,
             to_status=to,
             at=at,
             actor=actor,
@@ -101,10 +122,10 @@ def _transition(
             note=note,
         )
         locked.status = to
-        if apply is not None:
-            apply(locked)
+        logged_note = (apply(locked) if apply is not None else None) or note
         locked.save()
         event.save()
+        audit.record(locked, VERBS[to], user=actor, at=at, before=before, note=logged_note)
         if notify:
             # The buyer reads the note too (a rejection's reason, the staff's remark).
             notifications.queue(locked, to, note=note)
@@ -118,13 +139,15 @@ def approve(
     return_request,
     *,
     actor=None,
-    actor_kind=ActorKind.STAFF,
+    actor_kind=None,
     at=None,
     ship_by=None,
     note="",
     notify=True,
     held=False,
 ):
+    """Staff accept the request, or the system does at once when the confirm or the
+    withdrawal button re-checked it. The buyer has until `ship_by` to send it."""
     at = at or timezone.now()
 
     def apply(r: ReturnRequest) -> None:
@@ -135,6 +158,7 @@ def approve(
         S.APPROVED,
         actor=actor,
         actor_kind=actor_kind,
+        may=(STAFF, SYSTEM),
         at=at,
         note=note,
         apply=apply,
@@ -146,23 +170,36 @@ def approve(
 def reject(return_request, *, actor, note: str, at=None):
     if not note.strip():
         raise ValueError(_("A rejection states its reason."))
-    return _transition(return_request, S.REJECTED, actor=actor, note=note, at=at)
+    return _transition(
+        return_request, S.REJECTED, actor=actor, actor_kind=STAFF, may=(STAFF,), note=note, at=at
+    )
 
 
-def cancel(return_request, *, actor, actor_kind=ActorKind.BUYER, at=None):
+def cancel(return_request, *, actor, at=None):
     """The buyer changes their mind: allowed until the parcel is on its way."""
-    return _transition(return_request, S.CANCELLED, actor=actor, actor_kind=actor_kind, at=at)
+    return _transition(
+        return_request, S.CANCELLED, actor=actor, actor_kind=BUYER, may=(BUYER,), at=at
+    )
 
 
-def mark_in_transit(
-    return_request, *, actor=None, actor_kind=ActorKind.SYSTEM, tracking="", at=None
-):
-    def apply(r: ReturnRequest) -> None:
+def mark_in_transit(return_request, *, actor=None, actor_kind=None, tracking="", at=None):
+    """The parcel left: the buyer gives their own carrier's tracking number, staff
+    mark it, or the carrier's scan does (the system)."""
+    tracking = tracking.strip()[:64]
+
+    def apply(r: ReturnRequest) -> str:
         if tracking:
-            r.carrier_tracking = tracking[:64]
+            r.carrier_tracking = tracking
+        return tracking
 
     return _transition(
-        return_request, S.IN_TRANSIT, actor=actor, actor_kind=actor_kind, at=at, apply=apply
+        return_request,
+        S.IN_TRANSIT,
+        actor=actor,
+        actor_kind=actor_kind,
+        may=(BUYER, STAFF, SYSTEM),
+        at=at,
+        apply=apply,
     )
 
 
@@ -173,10 +210,12 @@ def receive(return_request, *, actor, at=None):
 
     def apply(r: ReturnRequest) -> None:
         if r.refund_due_by is None:
-            days = r.lines.first().order_line.policy_version.rules.refund_days
+            days = r.lines.first().order_line.pin.version.rules.refund_days
             r.refund_due_by = at + timedelta(days=days)
 
-    return _transition(return_request, S.RECEIVED, actor=actor, at=at, apply=apply)
+    return _transition(
+        return_request, S.RECEIVED, actor=actor, actor_kind=STAFF, may=(STAFF,), at=at, apply=apply
+    )
 
 
 @dataclass(frozen=True)
@@ -207,87 +246,49 @@ def inspect(return_request, results: Mapping[int, LineInspection], *, actor, at=
             line.deduction_reason = result.deduction_reason.strip()
             line.save()
 
-    return _transition(return_request, S.INSPECTED, actor=actor, at=at, apply=apply)
-
-
-def final_amount(return_request: ReturnRequest) -> Decimal:
-    """The confirmed estimate, pro rata of the units received, less deductions;
-    never below zero."""
-    total = Decimal(return_request.estimated_total)
-    lines = list(return_request.lines.select_related("order_line"))
-    value = sum((line.order_line.unit_price * line.quantity for line in lines), Decimal("0"))
-    missing = sum(
-        (
-            line.order_line.unit_price * (line.quantity - (line.received_quantity or 0))
-            for line in lines
-            if line.received_quantity is not None
-        ),
-        Decimal("0"),
+    return _transition(
+        return_request, S.INSPECTED, actor=actor, actor_kind=STAFF, may=(STAFF,), at=at, apply=apply
     )
-    deductions = sum((line.deduction for line in lines), Decimal("0"))
-    if value and missing:
-        total -= min(total, missing)
-    return max(Decimal("0.00"), money(total - deductions))
-
-
-def payable_amount(return_request: ReturnRequest, order: Order | None = None) -> Decimal:
-    """What resolving books now: the final amount, and for a refund to the means of
-    payment no more than what remains of the order's payment. Another return of the
-    order may have been refunded since this one's estimate was capped."""
-    amount = final_amount(return_request)
-    if return_request.resolution != "refund":
-        return amount
-    order = order or Order.objects.only("payment_amount", "refunded_amount").get(
-        pk=return_request.order_id
-    )
-    return max(Decimal("0.00"), min(amount, order.payment_amount - order.refunded_amount))
 
 
 def resolve(return_request, *, actor, at=None):
-    """Settle the return: book the refund (or store credit) and queue its payment.
+    """Settle the return: book the refund (or store credit) and queue its payout
+    after commit (refunds.booking). The audit log's note is the amount booked."""
 
-    The order's refunded amount rises in this transaction; the database refuses
-    a refund beyond what was paid. The payment itself runs in a Celery task with
-    the refund's idempotency key (tasks.execute_refund)."""
-    from .payments import schedule_refund
+    def apply(r: ReturnRequest) -> str:
+        refund = booking.book(r)
+        return f"{refund.amount} {refund.currency}" if refund else ""
 
-    def apply(r: ReturnRequest) -> None:
-        if r.resolution == "exchange":
-            return
-        # Under the order's lock, so two returns of one order resolved at once
-        # cannot both take what remains of the payment.
-        order = (
-            Order.objects.select_for_update()
-            .only("payment_amount", "refunded_amount")
-            .get(pk=r.order_id)
-        )
-        amount = payable_amount(r, order)
-        if amount <= 0:
-            return
-        refund, created = Refund.objects.get_or_create(
-            idempotency_key=f"refund:{r.rma}",
-            defaults={
-                "return_request": r,
-                "amount": amount,
-                "currency": r.currency,
-                "resolution": r.resolution,
-                "status": RefundStatus.PENDING,
-            },
-        )
-        if created and r.resolution == "refund":
-            Order.objects.filter(pk=r.order_id).update(
-                refunded_amount=F("refunded_amount") + amount
-            )
-        if created:
-            schedule_refund(refund)
-
-    return _transition(return_request, S.RESOLVED, actor=actor, at=at, apply=apply)
+    return _transition(
+        return_request, S.RESOLVED, actor=actor, actor_kind=STAFF, may=(STAFF,), at=at, apply=apply
+    )
 
 
-def close(return_request, *, actor=None, actor_kind=ActorKind.SYSTEM, at=None):
-    return _transition(return_request, S.CLOSED, actor=actor, actor_kind=actor_kind, at=at)
+def close(return_request, *, actor=None, actor_kind=None, at=None):
+    """Staff close a settled return, or the system does once nothing is left open."""
+    return _transition(
+        return_request, S.CLOSED, actor=actor, actor_kind=actor_kind, may=(STAFF, SYSTEM), at=at
+    )
 
 
 def expire(return_request, *, at=None):
-    """Nothing was sent by the ship-by date (beat: tasks.expire_overdue_returns)."""
-    return _transition(return_request, S.EXPIRED, actor_kind=ActorKind.SYSTEM, at=at)
+    """Nothing was sent by the ship-by date (beat: `expire_overdue`)."""
+    return _transition(return_request, S.EXPIRED, actor_kind=SYSTEM, may=(SYSTEM,), at=at)
+
+
+def expire_overdue(now: datetime) -> int:
+    """Beat: expire the approved returns not sent by their ship-by date; how many."""
+    expired = 0
+    for return_request in ReturnRequest.objects.filter(
+        # A withdrawal stays valid if the goods come late (the buyer answers for the
+        # delay, the right is not lost), so only ordinary returns expire.
+        kind=ReturnKind.RETURN,
+        status=S.APPROVED,
+        ship_by__lt=now,
+    ).only("pk", "status", "buyer_id"):
+        try:
+            expire(return_request, at=now)
+            expired += 1
+        except TransitionError:
+            continue  # moved on meanwhile
+    return expired

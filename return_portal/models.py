@@ -1,10 +1,10 @@
 """Returns: the request, its lines, photos, events, messages, refunds, and the
 outbox that carries their notifications.
 
-State changes go through `lifecycle.py` only (one function per transition, under
-`select_for_update`, each appending a `ReturnEvent`); creation goes through
-`services.confirm_return` and `services.withdraw`. Nothing here is edited in place
-by views.
+State changes go through the actions only: `lifecycle.py` (one function per
+transition, under `select_for_update`, each appending a `ReturnEvent` and an audit
+log entry); creation goes through `confirm.confirm_return` and
+`withdrawal.withdraw`. Nothing here is edited in place by views.
 """
 
 from __future__ import annotations
@@ -14,24 +14,23 @@ import uuid
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
-from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.models import TranslatableMixin
 
-from policy_pages.rules import Resolution, ShippingMethod
+# The one private storage. Migration 0002 names it `return_portal.models.private_storage`,
+# so it stays importable here under that name.
+from core.storage import private_storage
+from policy_pages.labels import RESOLUTION, SHIPPING_METHOD, choices
+from policy_pages.rules import Resolution
 
 RMA_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 
 
 def new_rma() -> str:
     return "RMA-" + "".join(secrets.choice(RMA_ALPHABET) for _ in range(8))
-
-
-def private_storage():
-    return storages["private"]
 
 
 class ReturnStatus(models.TextChoices):
@@ -158,14 +157,16 @@ class ReturnRequest(models.Model):
     resolution = models.CharField(
         _("resolution"),
         max_length=16,
-        choices=[(value.value, value.value) for value in Resolution],
+        # The labels of the rule vocabulary, one set (policy_pages.labels): use
+        # get_resolution_display, never a copy of them.
+        choices=choices(RESOLUTION),
         default=Resolution.REFUND,
     )
     exchange_variant = models.CharField(_("wanted variant"), max_length=200, blank=True)
     shipping_method = models.CharField(
         _("shipping"),
         max_length=16,
-        choices=[(value.value, value.value) for value in ShippingMethod],
+        choices=choices(SHIPPING_METHOD),
         blank=True,
     )
     currency = models.CharField(_("currency"), max_length=3)
@@ -370,7 +371,7 @@ class Refund(models.Model):
     )
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
-    resolution = models.CharField(_("paid as"), max_length=16)
+    resolution = models.CharField(_("paid as"), max_length=16, choices=choices(RESOLUTION))
     status = models.CharField(
         _("status"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
     )

@@ -1,6 +1,6 @@
 """Photos a buyer adds while starting a return: checked by content, stripped of
 metadata (core.uploads), kept in private storage and bound to the draft until
-`returns.confirm_return` attaches them to the return it creates.
+`confirm.confirm_return` attaches them to the return it creates.
 
 Photos are only ever looked up through the buyer and the draft, so another
 buyer's photo id finds nothing.

@@ -14,8 +14,9 @@ from wagtail.models import Locale
 from marketplace.models import Order
 
 from . import lifecycle
+from .confirm import confirm_return
+from .draft import Draft, StepError, buyer_order
 from .models import ReturnMessage, ReturnReason, ReturnRequest
-from .returns import Draft, StepError, buyer_order, confirm_return
 
 # code, defect?, {language: label}, children
 REASONS = [

@@ -18,7 +18,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from marketplace.models import Order, OrderLine
-from marketplace.services import lines_queryset
+from policy_pages.pinning import pinned_lines
 from policy_pages.rules import ItemFlag, PolicyRules
 
 from .eligibility import Decision, LineFacts, decide
@@ -71,9 +71,7 @@ def _held_quantity():
 
 def decision_lines() -> QuerySet[OrderLine]:
     """Order lines with all a decision reads, including `returned_or_open`."""
-    return lines_queryset().annotate(
-        returned_or_open=Coalesce(Subquery(_held_quantity()), Value(0))
-    )
+    return pinned_lines().annotate(returned_or_open=Coalesce(Subquery(_held_quantity()), Value(0)))
 
 
 def orders_for_decisions(orders: QuerySet[Order] | None = None) -> QuerySet[Order]:
@@ -156,9 +154,9 @@ def decide_order(
     rules_cache = {} if rules_cache is None else rules_cache
     decisions = []
     for line in lines:
-        rules = rules_cache.get(line.policy_version_id)
+        rules = rules_cache.get(line.pin.version_id)
         if rules is None:
-            rules = rules_cache[line.policy_version_id] = line.policy_version.rules
+            rules = rules_cache[line.pin.version_id] = line.pin.version.rules
         facts = line_facts(line, declarations, returned_or_open, last_delivered_at=last)
         decisions.append((line, decide(rules, facts, at)))
     return decisions

@@ -1,10 +1,11 @@
 """The staff side of returns: replying to the buyer, and the deadline flags the
 returns admin lists and filters by.
 
-A reply is a `ReturnMessage` from support and its email, written to the outbox in
-the same transaction (notifications.queue): the buyer is told of every reply, or
-the reply does not exist. The deadline flags are annotations, so the listing
-reads them with its one query.
+A reply is an action: staff with the "change" permission only (actors.check),
+under a lock on the return, a `ReturnMessage` from support, its audit log entry
+("return_portal.reply") and its email in the outbox, all in one transaction: the
+buyer is told of every reply, or the reply does not exist. The deadline flags
+are annotations, so the listing reads them with its one query.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import notifications
+from . import actors, audit, notifications
 from .models import (
     RELEASED_STATUSES,
+    ActorKind,
     Refund,
     RefundStatus,
     ReturnMessage,
@@ -36,6 +38,7 @@ class ReplyError(ValueError):
 def reply(return_request: ReturnRequest, staff, body: str, key: str = "") -> tuple:
     """Post a support reply on the return's thread and queue its email to the buyer:
     (message, created). A resubmitted form with the same key adds nothing."""
+    actors.check(return_request, staff, ActorKind.STAFF, (ActorKind.STAFF,))
     body = body.strip()
     if not body:
         raise ReplyError(_("Write the reply before sending it."))
@@ -48,14 +51,23 @@ def reply(return_request: ReturnRequest, staff, body: str, key: str = "") -> tup
         return existing, False
     try:
         with transaction.atomic():
+            # Under the return's lock, like every action: the thread and the
+            # status the email shows are those of one moment.
+            locked = (
+                ReturnRequest.objects.select_for_update(of=("self",))
+                .select_related("buyer", "order")
+                .get(pk=return_request.pk)
+            )
             message = ReturnMessage.objects.create(
-                return_request=return_request,
+                return_request=locked,
                 author=staff,
                 from_staff=True,
                 body=body,
                 idempotency_key=key,
             )
-            notifications.queue(return_request, "message", message=message)
+            # The body stays in the thread (privacy erases it there), not in the log.
+            audit.record(locked, "reply", user=staff, before=locked.status, message=message.pk)
+            notifications.queue(locked, "message", message=message)
     except IntegrityError:  # the same key won a race a moment ago
         existing = _existing(return_request, key) if key else None
         if existing is None:

@@ -1,9 +1,13 @@
-"""Wagtail admin for the return portal."""
+"""Wagtail admin for the return portal: the reason taxonomy (a snippet) and the
+staff's returns area, with the labels of its audit log."""
 
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .admin.viewset import ReturnRequestViewSet
+from .audit import register_log_actions
 from .models import ReturnReason
 
 # --- Return reasons (the buyer-facing reason taxonomy) ----------------------------------
@@ -26,27 +30,17 @@ class ReturnReasonViewSet(SnippetViewSet):
 
 register_snippet(ReturnReasonViewSet)
 
-# --- end of return reasons --------------------------------------------------------------
-
 # --- Staff returns (the returns area: listing, a page per return, its actions) ----------
-# Owned with return_portal/admin_views.py. Read-mostly: the status changes only through
-# the lifecycle, each action logged to Wagtail's audit log under "return_portal.*".
-
-from wagtail import hooks  # noqa: E402
+# return_portal/admin/. Read-mostly: the status changes only through the actions
+# (lifecycle, confirm, withdrawal, the thread), each of which writes Wagtail's audit
+# log under "return_portal.*"; audit.py names those entries.
 
 
 @hooks.register("register_admin_viewset")
 def register_staff_returns_viewset():
-    from .admin_views import ReturnRequestViewSet
-
     return ReturnRequestViewSet("returns")
 
 
 @hooks.register("register_log_actions")
 def register_staff_returns_log_actions(actions):
-    from .admin_views import register_log_actions
-
     register_log_actions(actions)
-
-
-# --- end of staff returns ---------------------------------------------------------------

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "ninja",  # serves the API docs' Swagger UI from its static files, not a CDN
     # Accounts.
     "allauth",
     "allauth.account",
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view: a NUL or control character in the path or query is a 400.
+    "core.middleware.ControlCharactersMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -275,9 +278,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
 }
-# Refunds are paid through this gateway (return_portal.payments).
+# Refunds are paid through this gateway (return_portal.refunds.payout).
 RETURNS_PAYMENT_GATEWAY = env(
-    "RETURNS_PAYMENT_GATEWAY", "return_portal.payments.LocalLedgerGateway"
+    "RETURNS_PAYMENT_GATEWAY", "return_portal.refunds.payout.LocalLedgerGateway"
 )
 RETURN_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 RETURN_PHOTO_MAX_FILES = 5

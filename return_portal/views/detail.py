@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -21,15 +21,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import ratelimit
-from policy_pages.labels import RESOLUTION, SHIPPING_METHOD
-from policy_pages.rules import Resolution, ShippingMethod
+from policy_pages.rules import ShippingMethod
 
 from .. import labels, lifecycle
 from ..buyer_messages import MAX_LENGTH, KeyReused, post_buyer_message
 from ..citations import PolicyLinks
 from ..legal_calendar import market_timezone
 from ..models import FINAL_STATUSES, ActorKind, ReturnPhoto, ReturnRequest, ReturnStatus
-from ..refunds import Figure, FigureCode
+from ..refunds.estimate import stored_figures
 
 S = ReturnStatus
 POLL_SECONDS = 20
@@ -99,25 +98,14 @@ def _timeline_context(request, return_request: ReturnRequest) -> dict:
 
 def _figures(return_request: ReturnRequest, version, links: PolicyLinks) -> list[dict]:
     """The confirmed estimate's figures with their labels and citations."""
-    figures = []
-    for item in return_request.estimate.get("figures", []):
-        try:
-            figure = Figure(
-                FigureCode(item["code"]),
-                Decimal(item["amount"]),
-                item.get("clause", ""),
-                item.get("statute", ""),
-            )
-        except (KeyError, ValueError, InvalidOperation):
-            continue  # a figure this version does not know: not shown rather than a 500
-        figures.append(
-            {
-                "label": figure.label,
-                "amount": figure.amount,
-                "citation": links.cite(version, figure.clause, figure.statute),
-            }
-        )
-    return figures
+    return [
+        {
+            "label": figure.label,
+            "amount": figure.amount,
+            "citation": links.cite(version, figure.clause, figure.statute),
+        }
+        for figure in stored_figures(return_request.estimate or {})
+    ]
 
 
 def _thread_context(request, return_request: ReturnRequest, **extra) -> dict:
@@ -139,11 +127,11 @@ def _thread_context(request, return_request: ReturnRequest, **extra) -> dict:
 def _detail_context(request, return_request: ReturnRequest, **extra) -> dict:
     lines = list(
         return_request.lines.select_related(
-            "order_line__seller", "order_line__policy_version__policy"
+            "order_line__seller", "order_line__pin__version__policy"
         )
     )
     seller = lines[0].order_line.seller if lines else None
-    version = lines[0].order_line.policy_version if lines else None
+    version = lines[0].order_line.pin.version if lines else None
     method = return_request.shipping_method
     shippable = return_request.status in SHIPPABLE_STATUSES
     estimate = return_request.estimate or {}
@@ -156,8 +144,6 @@ def _detail_context(request, return_request: ReturnRequest, **extra) -> dict:
         "currency": estimate.get("currency") or return_request.currency,
         "total": return_request.estimated_total,
         "express_kept": Decimal(estimate.get("express_surcharge_kept") or "0"),
-        "resolution_label": RESOLUTION.get(Resolution(return_request.resolution), ""),
-        "shipping_label": (SHIPPING_METHOD.get(ShippingMethod(method), "") if method else ""),
         "show_qr": shippable and method == ShippingMethod.DROP_OFF and return_request.drop_off_code,
         "show_label": shippable and method == ShippingMethod.PREPAID_LABEL,
         "show_address": shippable and method == ShippingMethod.OWN_CARRIER,

@@ -25,8 +25,8 @@ from ..citations import Citation, PolicyLinks
 from ..eligibility import Decision, ReasonCode
 from ..legal_calendar import market_timezone
 from ..models import ReturnRequest
-from ..returns import has_withdrawal_button, withdrawal_deadline
 from ..services import decide_order, orders_for_decisions
+from ..withdrawal import has_withdrawal_button, withdrawal_deadline
 
 ORDERS_PER_PAGE = 20
 
@@ -45,11 +45,11 @@ def deadline_citation(line: OrderLine, decision: Decision, links: PolicyLinks) -
         if reason.when != decision.deadline or decision.deadline is None:
             continue
         if reason.code == ReasonCode.WITHIN_POLICY_WINDOW and reason.clause:
-            return links.cite(line.policy_version, reason.clause)
+            return links.cite(line.pin.version, reason.clause)
         if reason.code == ReasonCode.WITHIN_STATUTORY_PERIOD:
             return Citation(statute=reason.statute)
     if decision.cited_clauses:
-        return links.cite(line.policy_version, decision.cited_clauses[0])
+        return links.cite(line.pin.version, decision.cited_clauses[0])
     return Citation(statute=decision.cited_statutes[0] if decision.cited_statutes else "")
 
 

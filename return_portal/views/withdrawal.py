@@ -5,7 +5,7 @@ separate confirmation step, then the acknowledgement.
 Step one (`start`) lists the lines the statutory right still covers and takes the
 buyer's choice; it keeps that choice in the session under a fresh idempotency
 key. Step two (`confirm`) shows the summary (GET) and records the withdrawal
-(POST) through `returns.withdraw`, which sends the acknowledgement with the
+(POST) through `withdrawal.withdraw`, which sends the acknowledgement with the
 notice's content, date and time. A double click or a replayed POST carries the
 same key and finds the withdrawal already recorded. After the period both steps
 say so (410 Gone), never a server error.
@@ -28,7 +28,8 @@ from django.views.decorators.http import require_http_methods
 
 from marketplace.models import Order
 
-from .. import returns
+from .. import withdrawal
+from ..draft import StepError, buyer_order
 from ..legal_calendar import market_timezone
 from ..models import ReturnRequest
 from ..services import decide_order
@@ -40,7 +41,7 @@ UNPROCESSABLE = 422
 
 
 def _order(request, order_id) -> Order:
-    order = returns.buyer_order(request.user, order_id)
+    order = buyer_order(request.user, order_id)
     if order is None:
         raise Http404
     return order
@@ -70,7 +71,7 @@ def _closed(request, order: Order, at: datetime):
         {
             "order": order,
             "had_right": had_right,
-            "button_market": returns.has_withdrawal_button(order),
+            "button_market": withdrawal.has_withdrawal_button(order),
             "returnable": any(decision.eligible for _line, decision in decisions),
         },
         status=GONE,
@@ -94,7 +95,7 @@ def _line_rows(order: Order, lines, chosen: set[str] | None = None):
 def start(request, order_id):
     at = timezone.now()
     order = _order(request, order_id)
-    lines = returns.withdrawable_lines(order, at)
+    lines = withdrawal.withdrawable_lines(order, at)
     if not lines:
         return _closed(request, order, at)
     errors: list[str] = []
@@ -162,24 +163,24 @@ def confirm(request, order_id):
             messages.warning(request, _("Please choose the items again and confirm."))
             return redirect("return_portal:withdraw", order_id=order.public_id)
         try:
-            withdrawal, _created = returns.withdraw(
+            recorded, _created = withdrawal.withdraw(
                 request.user, order, pending["lines"], pending["key"], at=at
             )
-        except returns.StepError:
-            if not returns.withdrawable_lines(order, at):
+        except StepError:
+            if not withdrawal.withdrawable_lines(order, at):
                 _set_pending(request, order, None)
                 return _closed(request, order, at)
             messages.error(request, _("Some of these items can no longer be withdrawn from."))
             _set_pending(request, order, None)
             return redirect("return_portal:withdraw", order_id=order.public_id)
         _set_pending(request, order, None)
-        messages.success(request, _notice_message(withdrawal, order.market))
-        return redirect("return_portal:detail", return_id=withdrawal.public_id)
+        messages.success(request, _notice_message(recorded, order.market))
+        return redirect("return_portal:detail", return_id=recorded.public_id)
 
     # GET: the separate confirmation step, only after the first one.
     if pending is None:
         return redirect("return_portal:withdraw", order_id=order.public_id)
-    lines = returns.withdrawable_lines(order, at)
+    lines = withdrawal.withdrawable_lines(order, at)
     if not lines:
         return _closed(request, order, at)
     chosen = [(line, decision) for line, decision in lines if line.reference in pending["lines"]]

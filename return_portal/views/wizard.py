@@ -3,9 +3,9 @@
 Each step is a plain form that posts and redirects (works without JavaScript);
 with htmx the form swaps only the step (`#return-step`) and the answer is the
 next step's partial with its URL pushed. What the buyer chose so far is a
-`returns.Draft` kept in their session, keyed by the draft id in the URL: a draft
+`Draft` kept in their session, keyed by the draft id in the URL: a draft
 id that is not in the session is a 404, so drafts never cross buyers. Every
-check is the service's (`returns.check_*`); confirm runs them all again. What
+check is the service's (`steps.check_*`); confirm runs them all again. What
 each step shows is in wizard_pages.py.
 """
 
@@ -26,7 +26,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace.models import Order
 
-from .. import photos, returns
+from .. import photos
+from ..confirm import confirm_return
+from ..draft import Draft, StepError, buyer_order
 from ..models import ReturnRequest
 from ..services import decide_order, orders_for_decisions
 from .wizard_pages import (
@@ -58,7 +60,7 @@ def _session_drafts(request) -> dict:
     return request.session.get(DRAFTS, {})
 
 
-def _save_draft(request, draft: returns.Draft) -> None:
+def _save_draft(request, draft: Draft) -> None:
     drafts = dict(_session_drafts(request))
     drafts.pop(draft.key, None)  # re-inserted last: the newest
     drafts[draft.key] = draft.to_session()
@@ -73,12 +75,12 @@ def _drop_draft(request, key: str) -> None:
         request.session[DRAFTS] = drafts
 
 
-def _load(request, draft_id: uuid.UUID) -> tuple[returns.Draft, Order]:
+def _load(request, draft_id: uuid.UUID) -> tuple[Draft, Order]:
     """The buyer's draft and its order (lines ready to judge), else 404."""
     data = _session_drafts(request).get(draft_id.hex)
     if data is None:
         raise Http404
-    draft = returns.Draft.from_session(data)
+    draft = Draft.from_session(data)
     order = orders_for_decisions(
         Order.objects.filter(pk=draft.order_id, buyer=request.user)
     ).first()
@@ -122,7 +124,7 @@ def _already_confirmed(request, draft_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request, order_id):
-    order = returns.buyer_order(request.user, order_id)
+    order = buyer_order(request.user, order_id)
     if order is None:
         raise Http404
     decisions = decide_order(order, timezone.now())
@@ -132,7 +134,7 @@ def start(request, order_id):
             "return_portal/start/not_returnable.html",
             {"order": order, "decisions": decisions},
         )
-    draft = returns.Draft(order_id=order.pk)
+    draft = Draft(order_id=order.pk)
     _save_draft(request, draft)
     return _redirect(request, step_url(draft, "items"))
 
@@ -175,7 +177,7 @@ def confirm(request, draft_id):
     key = draft_id.hex
     if key not in _session_drafts(request):
         return _already_confirmed(request, draft_id)
-    draft = returns.Draft.from_session(_session_drafts(request)[key])
+    draft = Draft.from_session(_session_drafts(request)[key])
     # The confirm is the hot path (bench/confirm_bench.py): confirm_return reads the
     # order and its lines again under its lock, so only ownership is checked here.
     order = get_object_or_404(Order.objects.only("pk"), pk=draft.order_id, buyer=request.user)
@@ -186,8 +188,8 @@ def confirm(request, draft_id):
         template = "return_portal/start/_limited.html" if request.htmx else "429.html"
         return render(request, template, {}, status=TOO_MANY_REQUESTS)
     try:
-        return_request, _created = returns.confirm_return(request.user, order, draft)
-    except returns.StepError as error:
+        return_request, _created = confirm_return(request.user, order, draft)
+    except StepError as error:
         draft, order = _load(request, draft_id)
         page = WizardPage(request, draft, order, timezone.now())
         return _back_to(request, draft, BackTo(earliest_step(error.errors), error.errors), page)

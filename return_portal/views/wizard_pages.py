@@ -2,7 +2,7 @@
 the service check that decides whether the answer holds.
 
 `WizardPage` builds the step's form from the draft, checks a posted answer with
-the step's service check (`returns.check_*`) and renders the step: the whole
+the step's service check (`steps.check_*`) and renders the step: the whole
 page, or only `#return-step` for htmx. The views (wizard.py) keep the draft in
 the session and choose where to go next.
 """
@@ -19,20 +19,24 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import ratelimit
 from marketplace.models import Order, OrderLine
+from policy_pages.labels import RESOLUTION, SHIPPING_METHOD
 from policy_pages.rules import Payer, Resolution, ShippingMethod
 
-from .. import photos, returns
+from .. import photos, steps
 from ..citations import Citation, PolicyLinks
+from ..confirm import REFUND_DAYS
+from ..draft import Draft, StepError
 from ..eligibility import Decision, ReasonCode
 from ..forms import ItemsForm, ReasonForm, ResolutionForm, ShippingForm
 from ..legal_calendar import market_timezone
 from ..models import ItemCondition
-from ..refunds import refund_statute, shipping_cost, shipping_payer
+from ..refunds.estimate import refund_statute, shipping_cost, shipping_payer
 from ..services import decide_order
 
 PHOTO_LIMIT = (60, 60 * 60)  # photo uploads per buyer per hour
@@ -75,11 +79,6 @@ FIELD_ANCHORS = {
     "exchange_variant": "id_exchange_variant",
     "shipping_method": "shipping-fieldset",
 }
-SHIPPING_LABELS = {
-    ShippingMethod.PREPAID_LABEL: gettext_lazy("Prepaid label"),
-    ShippingMethod.DROP_OFF: gettext_lazy("Drop-off point with a QR code"),
-    ShippingMethod.OWN_CARRIER: gettext_lazy("Your own carrier"),
-}
 SHIPPING_HINTS = {
     ShippingMethod.PREPAID_LABEL: gettext_lazy("Print the label we send you and stick it on."),
     ShippingMethod.DROP_OFF: gettext_lazy(
@@ -89,14 +88,9 @@ SHIPPING_HINTS = {
         "Send the parcel with any carrier and give us the tracking number."
     ),
 }
-RESOLUTION_LABELS = {
-    Resolution.REFUND: gettext_lazy("Refund to your original payment method"),
-    Resolution.STORE_CREDIT: gettext_lazy("Store credit"),
-    Resolution.EXCHANGE: gettext_lazy("Exchange for another size, colour or model"),
-}
 
 
-def step_url(draft: returns.Draft, step: str) -> str:
+def step_url(draft: Draft, step: str) -> str:
     return reverse("return_portal:step", args=[uuid.UUID(draft.key), step])
 
 
@@ -136,7 +130,7 @@ def _local_date(when: datetime | None, market: str) -> str:
     return date_format(timezone.localtime(when, market_timezone(market)), "DATE_FORMAT")
 
 
-def _line_rows(order: Order, draft: returns.Draft, at: datetime, links: PolicyLinks):
+def _line_rows(order: Order, draft: Draft, at: datetime, links: PolicyLinks):
     rules_cache: dict = {}
     as_sealed = decide_order(order, at, rules_cache=rules_cache)
     declared = dict(
@@ -174,7 +168,7 @@ def _deadline(order, line, decision: Decision, links: PolicyLinks) -> tuple[str,
     window = by_code.get(ReasonCode.WITHIN_POLICY_WINDOW)
     law = by_code.get(ReasonCode.WITHIN_STATUTORY_PERIOD)
     if window is not None and decision.deadline == decision.policy_deadline:
-        citation = links.cite(line.policy_version, window.clause)
+        citation = links.cite(line.pin.version, window.clause)
     elif law is not None:
         citation = Citation(statute=law.statute)
     else:
@@ -213,7 +207,7 @@ def earliest_step(errors: dict[str, list[str]]) -> str:
 class Progress:
     """What the steps before the current one established."""
 
-    selection: returns.Selection | None = None
+    selection: steps.Selection | None = None
     reason: object = None
     resolution: Resolution | None = None
 
@@ -224,14 +218,14 @@ def check_progress(order, draft, at, step: str) -> Progress:
     position = STEPS.index(step)
     try:
         if position > 0:
-            done.selection = returns.check_items(order, draft, at)
+            done.selection = steps.check_items(order, draft, at)
         if position > 1:
-            done.reason = returns.check_reason(draft)
+            done.reason = steps.check_reason(draft)
         if position > 2:
-            done.resolution = returns.check_resolution(done.selection, draft)
+            done.resolution = steps.check_resolution(done.selection, draft)
         if position > 3:
-            returns.check_shipping(done.selection, draft)
-    except returns.StepError as error:
+            steps.check_shipping(done.selection, draft)
+    except StepError as error:
         raise BackTo(earliest_step(error.errors), error.errors) from error
     return done
 
@@ -264,7 +258,7 @@ def _error_summary(form) -> list[dict]:
 class WizardPage:
     """Renders one step: the whole page, or only the step for htmx."""
 
-    def __init__(self, request, draft: returns.Draft, order: Order, at: datetime):
+    def __init__(self, request, draft: Draft, order: Order, at: datetime):
         self.request = request
         self.draft = draft
         self.order = order
@@ -304,13 +298,13 @@ class WizardPage:
         """Check the posted step with the service; save it into the draft when valid."""
         if not form.is_valid():
             return False
-        draft = returns.Draft.from_session(self.draft.to_session())
+        draft = Draft.from_session(self.draft.to_session())
         data = form.cleaned_data
         try:
             if step == "items":
                 draft.quantities = form.quantities()
                 draft.opened = form.opened()
-                returns.check_items(self.order, draft, self.at)
+                steps.check_items(self.order, draft, self.at)
                 # What they declared now changes what the page shows (an unsealed item).
                 self.draft.opened = draft.opened
             elif step == "reason":
@@ -320,7 +314,7 @@ class WizardPage:
                 # Photos are kept even when the rest needs fixing: a file input
                 # cannot be filled in again for the buyer.
                 stored = self._store_photos(form)
-                returns.check_reason(draft)
+                steps.check_reason(draft)
                 if not stored:
                     return False
             elif step == "resolution":
@@ -328,11 +322,11 @@ class WizardPage:
                 draft.exchange_variant = (
                     data["exchange_variant"] if data["resolution"] == Resolution.EXCHANGE else ""
                 )
-                returns.check_resolution(progress.selection, draft)
+                steps.check_resolution(progress.selection, draft)
             elif step == "shipping":
                 draft.shipping_method = data["shipping_method"]
-                returns.check_shipping(progress.selection, draft)
-        except returns.StepError as error:
+                steps.check_shipping(progress.selection, draft)
+        except StepError as error:
             if step == "items":
                 self.draft.opened = draft.opened
                 self.rows = _line_rows(self.order, self.draft, self.at, self.links)
@@ -405,7 +399,7 @@ class WizardPage:
 
     def _reason_context(self, context, progress, form) -> None:
         chosen = form["reason"].value() or ""
-        context["reason_tree"] = returns.reason_tree()
+        context["reason_tree"] = steps.reason_tree()
         context["chosen_reason"] = chosen
         context["conditions"] = ItemCondition.choices
         context["chosen_condition"] = form["condition"].value() or ""
@@ -425,13 +419,13 @@ class WizardPage:
     def _resolution_context(self, context, progress, form) -> None:
         selection = progress.selection
         rules = selection.first_rules
-        version = selection.items[0][0].policy_version
+        version = selection.items[0][0].pin.version
         citation = self.links.cite(version, rules.resolutions_clause)
         bonus = rules.store_credit_bonus_percent
         context["choices"] = [
             Choice(
                 value=resolution.value,
-                label=str(RESOLUTION_LABELS[resolution]),
+                label=str(capfirst(RESOLUTION[resolution])),
                 hint=(
                     _("+%(bonus)s %% bonus") % {"bonus": _percent(bonus)}
                     if resolution == Resolution.STORE_CREDIT and bonus
@@ -439,7 +433,7 @@ class WizardPage:
                 ),
                 citation=citation,
             )
-            for resolution in returns.allowed_resolutions(selection)
+            for resolution in steps.allowed_resolutions(selection)
         ]
         context["chosen"] = form["resolution"].value() or ""
         context["citation"] = citation
@@ -447,9 +441,9 @@ class WizardPage:
     def _shipping_context(self, context, progress, form) -> None:
         selection = progress.selection
         defect = progress.reason.is_defect
-        version = selection.items[0][0].policy_version
+        version = selection.items[0][0].pin.version
         choices = []
-        for option, cost in returns.shipping_costs(selection, defect):
+        for option, cost in steps.shipping_costs(selection, defect):
             free_because_defect = (
                 defect
                 and not cost
@@ -459,7 +453,7 @@ class WizardPage:
             choices.append(
                 Choice(
                     value=option.method.value,
-                    label=str(SHIPPING_LABELS[option.method]),
+                    label=str(capfirst(SHIPPING_METHOD[option.method])),
                     hint=str(SHIPPING_HINTS[option.method]),
                     amount=cost,
                     free_note=(
@@ -475,16 +469,16 @@ class WizardPage:
         context["currency"] = self.order.currency
 
     def _review_context(self, context, progress, form) -> None:
-        checked = returns.review(self.order, self.draft, self.at)
+        checked = steps.review(self.order, self.draft, self.at)
         selection = checked.selection
-        version = selection.items[0][0].policy_version
+        version = selection.items[0][0].pin.version
         rules = selection.first_rules
         estimate = checked.estimate
         context["review"] = checked
         context["items"] = [(line, units) for line, _decision, units in selection.items]
         context["condition_label"] = ItemCondition(self.draft.condition).label
-        context["resolution_label"] = RESOLUTION_LABELS[checked.resolution]
-        context["shipping_label"] = SHIPPING_LABELS[checked.shipping.method]
+        context["resolution_label"] = capfirst(RESOLUTION[checked.resolution])
+        context["shipping_label"] = capfirst(SHIPPING_METHOD[checked.shipping.method])
         context["shipping_cost"] = shipping_cost(checked.shipping, checked.reason.is_defect)
         context["photo_count"] = photos.draft_photos(self.request.user, self.draft.key).count()
         context["figures"] = [
@@ -529,7 +523,7 @@ def _refund_rule(order, checked, rules, version, links) -> dict:
                 "Under your legal right of withdrawal, we refund you within %(days)d days "
                 "of this notice."
             )
-            % {"days": returns.REFUND_DAYS},
+            % {"days": REFUND_DAYS},
             "citation": Citation(statute=refund_statute(order.market)),
         }
     return {
@@ -548,12 +542,12 @@ def recheck(page: WizardPage, step: str, progress: Progress, form) -> None:
     """Show why the saved answer of this step no longer holds (after a failed confirm)."""
     try:
         if step == "items":
-            returns.check_items(page.order, page.draft, page.at)
+            steps.check_items(page.order, page.draft, page.at)
         elif step == "reason":
-            returns.check_reason(page.draft)
+            steps.check_reason(page.draft)
         elif step == "resolution":
-            returns.check_resolution(progress.selection, page.draft)
+            steps.check_resolution(progress.selection, page.draft)
         elif step == "shipping":
-            returns.check_shipping(progress.selection, page.draft)
-    except returns.StepError as error:
+            steps.check_shipping(progress.selection, page.draft)
+    except StepError as error:
         apply_errors(form, error.errors)

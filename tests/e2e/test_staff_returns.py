@@ -28,7 +28,8 @@ def returns_site(live_site):
 def confirmed(returns_site):
     from django.contrib.auth import get_user_model
 
-    from return_portal.returns import Draft, confirm_return
+    from return_portal.confirm import confirm_return
+    from return_portal.draft import Draft
     from tests.marketplace.factories import OrderFactory, OrderLineFactory
 
     buyer = get_user_model().objects.get(email="buyer@example.com")

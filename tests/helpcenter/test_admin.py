@@ -3,8 +3,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from core.outbox import messages_about
+from helpcenter.desk import create_support_request
 from helpcenter.models import HelpArticlePage, SearchQueryLog, SupportRequest
-from helpcenter.services import changed_citations, create_support_request
+from helpcenter.upkeep import changed_citations
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +61,7 @@ def test_staff_reply_is_emailed_to_the_buyer_and_waits_on_them(
     support.refresh_from_db()
     assert support.status == "waiting"
     reply = support.replies.get()
-    assert reply.emailed_at is not None
+    assert messages_about(reply).get().sent_at is not None
     assert mailoutbox[0].to == [support.email]
     assert "It left our bank yesterday." in mailoutbox[0].body
 

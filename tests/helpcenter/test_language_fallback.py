@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 
 from helpcenter.models import HelpArticlePage
-from helpcenter.services import ChainedResults, instant_results, run_search
+from helpcenter.search import ChainedResults, instant_results, run_search
 
 pytestmark = pytest.mark.django_db
 

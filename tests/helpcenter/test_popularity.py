@@ -4,8 +4,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from helpcenter.feedback import flush_views, popular_articles, record_view
 from helpcenter.models import ArticleDailyViews, HelpArticlePage, HelpCategoryPage
-from helpcenter.services import flush_views, popular_articles, record_view
 from helpcenter.tasks import flush_article_views
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ into the rest of the request's transaction."""
 import pytest
 from django.db import connection
 
+from helpcenter.search import run_search
 from helpcenter.search_backend import full_text_plan
-from helpcenter.services import run_search
 
 pytestmark = [
     pytest.mark.django_db,

@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from accounts.demo import seed_users
+from helpcenter.desk import create_support_request
 from helpcenter.seeding import grant_support_permissions
-from helpcenter.services import create_support_request
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.db import connection
 from wagtail.models import Locale
 
 from helpcenter.models import HelpArticlePage, HelpCategoryPage
-from helpcenter.services import run_search
+from helpcenter.search import run_search
 
 pytestmark = [
     pytest.mark.django_db,

@@ -7,7 +7,7 @@ import factory
 from django.utils import timezone
 
 from marketplace.models import Order, OrderLine, ProductCategory, Seller
-from policy_pages.versions import policy_in_force
+from policy_pages.timeline import policy_in_force
 
 
 def iso(instant) -> str:
@@ -103,6 +103,7 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = OrderLine
+        skip_postgeneration_save = True
 
     order = factory.SubFactory(OrderFactory)
     reference = factory.Sequence(lambda n: f"L{n}")
@@ -115,31 +116,22 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     quantity = 1
     unit_price = Decimal("49.90")
     delivered_at = factory.LazyAttribute(lambda o: o.order.placed_at + timedelta(days=3))
-    policy_version = factory.LazyAttribute(
-        lambda o: policy_in_force(
-            o.order.market, o.seller.reference, o.category.code, o.order.placed_at
+
+    class Params:
+        # OrderLineFactory(policy_version=v) pins to v instead.
+        policy_version = factory.LazyAttribute(
+            lambda o: policy_in_force(
+                o.order.market, o.seller.reference, o.category.code, o.order.placed_at
+            )
         )
+
+    pin = factory.RelatedFactory(
+        "tests.marketplace.factories.LinePinFactory",
+        factory_related_name="line",
+        version=factory.SelfAttribute("..policy_version"),
     )
 
 
-# --- returns (return_portal), for the quantities already returned -----------------------------
-
-
-class ReturnRequestFactory(factory.django.DjangoModelFactory):
+class LinePinFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "return_portal.ReturnRequest"
-
-    order = factory.SubFactory(OrderFactory)
-    buyer = factory.LazyAttribute(lambda o: o.order.buyer)
-    currency = factory.LazyAttribute(lambda o: o.order.currency)
-
-
-class ReturnLineFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = "return_portal.ReturnLine"
-
-    order_line = factory.SubFactory(OrderLineFactory)
-    return_request = factory.SubFactory(
-        ReturnRequestFactory, order=factory.SelfAttribute("..order_line.order")
-    )
-    quantity = 1
+        model = "policy_pages.LinePin"

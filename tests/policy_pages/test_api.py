@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from policy_pages import api
+from policy_pages.api.answer import Rendered
 from policy_pages.cache import bump_policy_cache
 
 pytestmark = pytest.mark.django_db
@@ -225,18 +225,22 @@ def test_other_methods_are_not_allowed(client, db):
     assert client.post(URL, {"market": "FR"}).status_code == 405
 
 
-def test_a_category_resolver_can_reject_unknown_codes_and_give_the_path(
-    client, demo_policies, monkeypatch
-):
-    paths = {"shirts": ("apparel", "shirts")}
-    # monkeypatch puts back the resolver the marketplace app installed.
-    monkeypatch.setattr(api, "_category_resolver", paths.get)
+def test_a_category_is_checked_against_the_catalogue_and_gives_its_path(client, demo_policies):
+    from marketplace.models import ProductCategory
+
+    apparel = ProductCategory.objects.create(
+        code="apparel", names={"en": "Apparel"}, path="apparel"
+    )
+    ProductCategory.objects.create(
+        code="shirts", names={"en": "Shirts"}, parent=apparel, path="apparel/shirts"
+    )
 
     unknown = get(client, market="FR", category="boats")
     known = get(client, market="FR", category="shirts")
 
     assert unknown.status_code == 400
     assert unknown.json()["errors"] == {"category": ["Unknown category."]}
+    assert unknown.json()["code"] == "unknown"  # well formed, not in the catalogue
     assert known.status_code == 200
     assert known.json()["query"]["category"] == "shirts"
 
@@ -341,10 +345,10 @@ def test_the_answer_for_now_expires_when_the_scheduled_version_takes_effect(
 
 
 def test_max_age_shrinks_when_a_change_is_near(db):
-    soon = api.Rendered(200, "", "application/json", "en", '"x"', time.time() + 100)
+    soon = Rendered(200, "", "application/json", "en", '"x"', time.time() + 100)
 
     assert 95 <= soon.max_age(300) <= 100
-    assert api.Rendered(200, "", "application/json", "en").max_age(300) == 300
+    assert Rendered(200, "", "application/json", "en").max_age(300) == 300
 
 
 # --- CORS -----------------------------------------------------------------------
@@ -425,40 +429,99 @@ def test_the_openapi_document_describes_the_endpoint(client, db):
     response = client.get("/api/v1/openapi.json")
 
     assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=3600"
     document = json.loads(response.content)
     assert document["openapi"].startswith("3.1")
+    assert document["info"]["title"] == "Returns Hub API"
     assert document["servers"][0]["url"] == "http://testserver/api/v1"
     operation = document["paths"]["/policies/in-force"]["get"]
-    assert set(operation["responses"]) >= {"200", "400", "404"}
-    parameters = [_resolve(document, p["$ref"]) for p in operation["parameters"]]
-    assert {p["name"] for p in parameters} == {"market", "seller", "category", "at", "lang"}
-    assert next(p for p in parameters if p["name"] == "market")["required"] is True
+    assert operation["operationId"] == "policyInForce"
+    assert set(operation["responses"]) >= {"200", "304", "400", "404"}
+    assert "ETag" in operation["responses"]["200"]["headers"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert set(parameters) == {"market", "seller", "category", "at", "lang"}
+    assert parameters["market"]["required"] is True
+    assert all(p["in"] == "query" for p in parameters.values())
+    assert not any(parameters[name]["required"] for name in ("seller", "category", "at", "lang"))
     for ref in _refs(document):
         assert _resolve(document, ref)  # every reference resolves
+    # The embed (HTML, outside /api/v1) is documented with a server override.
     embed_item = document["paths"]["/policies/embed/"]
     assert embed_item["servers"] == [{"url": "http://testserver"}]
+    assert embed_item["get"]["operationId"] == "policyEmbed"
 
 
-def test_other_endpoints_can_join_the_openapi_document(client, db, monkeypatch):
-    monkeypatch.setitem(
-        api.PATHS, "/orders", {"get": {"responses": {"200": {"description": "ok"}}}}
-    )
+def test_the_document_states_exactly_what_each_parameter_accepts(client, db):
+    import re
 
     document = client.get("/api/v1/openapi.json").json()
+    parameters = {
+        p["name"]: p["schema"] for p in document["paths"]["/policies/in-force"]["get"]["parameters"]
+    }
 
-    assert "/orders" in document["paths"]
-    assert "/policies/in-force" in document["paths"]
+    def accepts(name, value):
+        return re.search(parameters[name]["pattern"], value) is not None
+
+    assert accepts("category", "0") and accepts("category", "") and not accepts("category", "-x")
+    assert accepts("lang", "fr-FR") and accepts("lang", "") and not accepts("lang", "it")
+    assert accepts("market", "uk") and not accepts("market", "XX")
+    assert not accepts("at", "") and accepts("at", "2026-05-01T10:00:00+02:00")
+    assert parameters["seller"]["maxLength"] == 64
+    # The same values through the endpoint.
+    assert get(client, market="uk", lang="fr-FR").status_code == 404  # valid, no GB policy
+    assert get(client, market="FR", at="").status_code == 400
+    assert get(client, market="FR", lang="").status_code in (200, 404)
 
 
-def test_an_unknown_category_is_a_400_once_the_catalogue_is_known(client, policies):
-    # The marketplace app installs its catalogue as the category resolver.
+def test_errors_share_the_envelope_documented_with_its_codes(client, db):
+    document = client.get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+
+    body = get(client, market="XX", lang="fr").json()
+
+    assert body["status"] == 400
+    assert body["code"] == "invalid"
+    assert body["message"] == body["detail"] == "La requête n'est pas valide."
+    assert list(body["errors"]) == ["market"]
+    assert "invalid" in schemas["ErrorCode"]["enum"]
+    assert set(schemas["ErrorOut"]["required"]) >= {"status", "code", "message", "detail"}
+
+
+def test_the_not_found_answer_keeps_its_detail_and_query(client, demo_policies):
+    body = get(client, market="SE", lang="de").json()
+
+    assert body["status"] == 404
+    assert body["code"] == "not_found"
+    assert body["detail"] == body["message"]
+    assert body["query"] == {
+        "market": "SE",
+        "seller": None,
+        "category": None,
+        "at": None,
+        "lang": "de",
+    }
+
+
+def test_the_interactive_docs_are_served_without_a_cdn(client, db):
+    response = client.get("/api/v1/docs")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/api/v1/openapi.json" in html
+    assert "cdn.jsdelivr" not in html and "unpkg" not in html
+
+
+def test_an_unknown_category_is_a_400(client, policies):
     from marketplace.models import ProductCategory
 
     ProductCategory.objects.create(code="apparel", names={"en": "Apparel"}, path="apparel")
 
     known = client.get("/api/v1/policies/in-force", {"market": "FR", "category": "apparel"})
     unknown = client.get("/api/v1/policies/in-force", {"market": "FR", "category": "no-such"})
+    zero = client.get("/api/v1/policies/in-force", {"market": "FR", "category": "0"})
 
     assert known.status_code == 200
     assert unknown.status_code == 400
     assert list(unknown.json()["errors"]) == ["category"]
+    # "0" has the shape of a code: refused for the catalogue, not for its form.
+    assert zero.json()["code"] == "unknown"

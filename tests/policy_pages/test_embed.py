@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from policy_pages import api, embed
+from policy_pages import embed
+from policy_pages.api import query as api_query
 from policy_pages.jsonld import ld_json_script, merchant_return_policy
 from policy_pages.rules import (
     CategoryOverride,
@@ -142,7 +143,7 @@ def test_the_embed_validates_exactly_like_the_api(client, db):
     api_errors = client.get("/api/v1/policies/in-force", params).json()["errors"]
     html = client.get(URL, params).content.decode()
 
-    assert embed.parse_policy_query is api.parse_policy_query
+    assert embed.parse_policy_query is api_query.parse_policy_query
     for field, messages in api_errors.items():
         assert f"<code>{field}</code>: {messages[0]}" in html
 
@@ -271,7 +272,7 @@ def test_the_frame_variant_reports_bad_parameters_in_a_document(client, db):
 
 
 def test_embed_html_is_the_same_fragment_the_endpoint_serves(client, rf, demo_policies):
-    query, errors, _lang = api.parse_policy_query({"market": "BE"})
+    query, errors, _lang = api_query.parse_policy_query({"market": "BE"})
     request = rf.get("/demo-store/")
 
     assert not errors

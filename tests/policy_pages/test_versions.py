@@ -5,12 +5,12 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from policy_pages.rules import PolicyRules
+from policy_pages.timeline import policy_in_force
 from policy_pages.versions import (
     GENESIS_HASH,
     ImmutableRecordError,
     PolicyVersion,
     PolicyVersionText,
-    policy_in_force,
 )
 
 pytestmark = pytest.mark.django_db

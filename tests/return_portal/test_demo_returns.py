@@ -4,7 +4,7 @@ again adds nothing."""
 import pytest
 
 from accounts.demo import seed_users
-from marketplace.seeding import seed_marketplace
+from policy_pages.demo_orders import seed_demo_orders
 from return_portal.models import ReturnMessage, ReturnRequest, ReturnStatus
 from return_portal.seeding import seed_demo_returns, seed_reasons
 
@@ -12,7 +12,7 @@ from return_portal.seeding import seed_demo_returns, seed_reasons
 @pytest.fixture
 def demo(policies):
     seed_users()
-    seed_marketplace()
+    seed_demo_orders()
     seed_reasons()
 
 

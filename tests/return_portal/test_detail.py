@@ -15,14 +15,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from return_portal import labels, lifecycle
+from return_portal.confirm import confirm_return
+from return_portal.draft import Draft
 from return_portal.models import (
     ReturnEvent,
     ReturnMessage,
     ReturnPhoto,
     ReturnStatus,
 )
-from return_portal.returns import Draft, confirm_return, withdraw
 from return_portal.views import detail as detail_views
+from return_portal.withdrawal import withdraw
 from tests.marketplace.factories import OrderFactory, OrderLineFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

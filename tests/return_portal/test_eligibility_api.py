@@ -9,12 +9,8 @@ from django.utils import timezone
 
 from marketplace.seeding import holiday_window_delivery
 from tests.marketplace.conftest import api, api_token, policies  # fixtures
-from tests.marketplace.factories import (
-    OrderFactory,
-    OrderLineFactory,
-    ReturnLineFactory,
-    SellerFactory,
-)
+from tests.marketplace.factories import OrderFactory, OrderLineFactory, SellerFactory
+from tests.return_portal.factories import ReturnLineFactory
 
 __all__ = ["api", "api_token", "policies"]
 

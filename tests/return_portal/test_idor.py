@@ -16,8 +16,9 @@ from django.urls.converters import IntConverter, UUIDConverter
 from django.utils import timezone
 
 from return_portal import urls as portal_urls
+from return_portal.confirm import confirm_return
+from return_portal.draft import Draft
 from return_portal.models import ReturnPhoto
-from return_portal.returns import Draft, confirm_return
 from tests.marketplace.factories import OrderFactory, OrderLineFactory
 
 NOT_ALLOWED = 405

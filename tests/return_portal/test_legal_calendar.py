@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policy_pages.markets import MARKETS
+from marketplace.markets import MARKETS
 from return_portal.legal_calendar import (
     add_business_days,
     add_months,

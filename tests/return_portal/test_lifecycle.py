@@ -24,12 +24,13 @@ from return_portal.models import (
     ReturnRequest,
     ReturnStatus,
 )
-from tests.factories import StaffUserFactory, UserFactory
-from tests.marketplace.factories import (
-    OrderFactory,
-    OrderLineFactory,
+from return_portal.refunds import booking
+from tests.factories import UserFactory
+from tests.marketplace.factories import OrderFactory, OrderLineFactory
+from tests.return_portal.factories import (
     ReturnLineFactory,
     ReturnRequestFactory,
+    returns_staff_user,
 )
 
 S = ReturnStatus
@@ -66,7 +67,7 @@ def order(policies, buyer):
 
 @pytest.fixture
 def staff(db):
-    return StaffUserFactory()
+    return returns_staff_user()
 
 
 def make_return(order, status=S.APPROVED, quantity=1, total="49.90", **fields):
@@ -95,10 +96,12 @@ def run(to, return_request, actor):
         return lifecycle.approve(return_request, actor=actor)
     if to == S.REJECTED:
         return lifecycle.reject(return_request, actor=actor, note="Outside the policy.")
-    if to == S.CANCELLED:
-        return lifecycle.cancel(return_request, actor=actor)
+    if to == S.CANCELLED:  # the buyer's own move
+        return lifecycle.cancel(return_request, actor=return_request.buyer)
     if to == S.IN_TRANSIT:
-        return lifecycle.mark_in_transit(return_request, actor=actor, tracking="TRACK-1")
+        return lifecycle.mark_in_transit(
+            return_request, actor=actor, actor_kind=ActorKind.STAFF, tracking="TRACK-1"
+        )
     if to == S.RECEIVED:
         return lifecycle.receive(return_request, actor=actor)
     if to == S.INSPECTED:
@@ -106,7 +109,7 @@ def run(to, return_request, actor):
     if to == S.RESOLVED:
         return lifecycle.resolve(return_request, actor=actor)
     if to == S.CLOSED:
-        return lifecycle.close(return_request, actor=actor)
+        return lifecycle.close(return_request, actor=actor, actor_kind=ActorKind.STAFF)
     if to == S.EXPIRED:
         return lifecycle.expire(return_request)
     raise AssertionError(to)
@@ -156,10 +159,10 @@ def test_every_transition_outside_the_table_is_refused_and_writes_nothing(order,
     assert not OutboxMessage.objects.exists()
 
 
-def test_the_refusal_names_both_states_in_the_active_language(order, staff):
+def test_the_refusal_names_both_states_in_the_active_language(order, buyer):
     return_request = make_return(order, status=S.CLOSED)
     with pytest.raises(TransitionError) as error:
-        lifecycle.cancel(return_request, actor=staff)
+        lifecycle.cancel(return_request, actor=buyer)
     assert error.value.current == S.CLOSED
     assert error.value.to == S.CANCELLED
     assert "closed" in str(error.value) and "cancelled" in str(error.value)
@@ -235,7 +238,7 @@ def test_receiving_starts_the_policy_refund_clock_unless_the_law_runs_one(order,
     at = timezone.now()
     ordinary = make_return(order, refund_due_by=None)
     lifecycle.receive(ordinary, actor=staff, at=at)
-    rules = order.lines.get().policy_version.rules
+    rules = order.lines.get().pin.version.rules
     assert ordinary.refund_due_by == at + timedelta(days=rules.refund_days)
 
     statutory_due = at + timedelta(days=3)
@@ -307,10 +310,10 @@ def inspected(order, staff, quantity=2, total="99.80", received=None, deduction=
 
 
 def test_final_amount_removes_missing_units_and_deductions(order, staff):
-    assert lifecycle.final_amount(inspected(order, staff)) == Decimal("99.80")
-    assert lifecycle.final_amount(inspected(order, staff, received=1)) == Decimal("49.90")
-    assert lifecycle.final_amount(inspected(order, staff, deduction="10.00")) == Decimal("89.80")
-    assert lifecycle.final_amount(inspected(order, staff, received=0, deduction="5")) == 0
+    assert booking.final_amount(inspected(order, staff)) == Decimal("99.80")
+    assert booking.final_amount(inspected(order, staff, received=1)) == Decimal("49.90")
+    assert booking.final_amount(inspected(order, staff, deduction="10.00")) == Decimal("89.80")
+    assert booking.final_amount(inspected(order, staff, received=0, deduction="5")) == 0
 
 
 def test_resolving_an_exchange_books_no_refund(order, staff):
@@ -487,7 +490,7 @@ def test_a_cancel_racing_a_receipt_leaves_one_outcome(order, buyer, staff):
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_receipts_one_wins(order, staff):
     return_request = make_return(order, status=S.IN_TRANSIT)
-    other = StaffUserFactory()
+    other = returns_staff_user()
 
     outcomes = race(
         lambda r, actor: lifecycle.receive(r, actor=actor), return_request, [staff, other]

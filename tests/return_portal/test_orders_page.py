@@ -15,13 +15,10 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from return_portal.models import ReturnStatus
-from return_portal.returns import withdraw
 from return_portal.services import decide_order
-from tests.marketplace.factories import (
-    OrderFactory,
-    OrderLineFactory,
-    ReturnRequestFactory,
-)
+from return_portal.withdrawal import withdraw
+from tests.marketplace.factories import OrderFactory, OrderLineFactory
+from tests.return_portal.factories import ReturnRequestFactory
 
 WITHDRAW_LABEL = "Withdraw from contract here"
 
@@ -75,7 +72,7 @@ def test_each_order_shows_reference_date_market_and_total_paid_with_its_currency
 
 
 def test_a_returnable_line_cites_the_clause_and_links_the_pinned_policy_version(signed_in, order):
-    version = order.lines.first().policy_version
+    version = order.lines.first().pin.version
     html = page_text(signed_in.get(reverse("return_portal:orders")))
 
     assert "Returnable until" in html
@@ -145,7 +142,7 @@ def test_orders_come_newest_first_twenty_per_page(signed_in, policies, buyer):
         order = OrderFactory(buyer=buyer, reference=f"P-{number:02d}", placed_at=ago(30 - number))
         line = OrderLineFactory(order=order, policy_version=version) if version else None
         if line is None:
-            version = OrderLineFactory(order=order).policy_version
+            version = OrderLineFactory(order=order).pin.version
 
     first = page_text(signed_in.get(reverse("return_portal:orders")))
     second = page_text(signed_in.get(reverse("return_portal:orders") + "?page=2"))
@@ -197,7 +194,7 @@ def test_the_page_reads_a_constant_number_of_queries(
     signed_in, order, buyer, reasons, django_assert_max_num_queries
 ):
     line = order.lines.first()
-    version, seller, category = line.policy_version, line.seller, line.category
+    version, seller, category = line.pin.version, line.seller, line.category
     withdraw(buyer, order, ["A"], key="k-queries")
     _orders_with_two_lines(buyer, 9, version, seller, category)  # 10 orders
     _queries_for_page(signed_in)  # warms the per-process caches (site root paths, nav)

@@ -28,12 +28,8 @@ from return_portal.models import (
     ReturnStatus,
 )
 from return_portal.tasks import sweep_returns
-from tests.marketplace.factories import (
-    OrderFactory,
-    OrderLineFactory,
-    ReturnLineFactory,
-    ReturnRequestFactory,
-)
+from tests.marketplace.factories import OrderFactory, OrderLineFactory
+from tests.return_portal.factories import ReturnLineFactory, ReturnRequestFactory
 
 S = ReturnStatus
 BROKER_DOWN = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from accounts.privacy import delete_account, export_user_data
 from core.models import OutboxMessage
+from return_portal.confirm import confirm_return
+from return_portal.draft import Draft
 from return_portal.models import (
     ReturnEvent,
     ReturnMessage,
@@ -21,7 +23,6 @@ from return_portal.models import (
     ReturnRequest,
 )
 from return_portal.privacy import REMOVED
-from return_portal.returns import Draft, confirm_return
 from tests.marketplace.factories import OrderFactory, OrderLineFactory
 
 

@@ -18,17 +18,24 @@ from policy_pages.rules import (
     ShippingOption,
     WindowStart,
 )
-from return_portal import lifecycle, payments
+from return_portal import lifecycle
 from return_portal.lifecycle import LineInspection
 from return_portal.models import Refund, RefundStatus, ReturnStatus
-from return_portal.payments import LocalLedgerGateway, PaymentError, PayoutRequest
-from return_portal.refunds import EstimateLine, FigureCode, estimate, money, refund_statute
+from return_portal.refunds import payout
+from return_portal.refunds.estimate import (
+    EstimateLine,
+    FigureCode,
+    estimate,
+    money,
+    refund_statute,
+)
+from return_portal.refunds.payout import LocalLedgerGateway, PaymentError, PayoutRequest
 from return_portal.tasks import execute_refund
-from tests.marketplace.factories import (
-    OrderFactory,
-    OrderLineFactory,
+from tests.marketplace.factories import OrderFactory, OrderLineFactory
+from tests.return_portal.factories import (
     ReturnLineFactory,
     ReturnRequestFactory,
+    returns_staff_user,
 )
 
 DROP_OFF = ShippingOption(
@@ -273,7 +280,12 @@ def flaky_gateway(settings):
 
 
 @pytest.fixture
-def inspected_return(policies, buyer):
+def clerk(db):
+    return returns_staff_user()
+
+
+@pytest.fixture
+def inspected_return(policies, buyer, clerk):
     order = OrderFactory(
         buyer=buyer,
         placed_at=timezone.now() - timedelta(days=6),
@@ -285,15 +297,15 @@ def inspected_return(policies, buyer):
         order=order, status=ReturnStatus.RECEIVED, estimated_total=Decimal("99.80")
     )
     returned = ReturnLineFactory(return_request=return_request, order_line=line, quantity=2)
-    lifecycle.inspect(return_request, {returned.pk: LineInspection(received=2)}, actor=None)
+    lifecycle.inspect(return_request, {returned.pk: LineInspection(received=2)}, actor=clerk)
     return return_request
 
 
 def test_a_failing_provider_is_retried_with_the_same_key_until_it_pays(
-    inspected_return, flaky_gateway, celery_retries, django_capture_on_commit_callbacks
+    inspected_return, clerk, flaky_gateway, celery_retries, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.resolve(inspected_return, actor=None)
+        lifecycle.resolve(inspected_return, actor=clerk)
 
     refund = Refund.objects.get(return_request=inspected_return)
     assert refund.status == RefundStatus.SUCCEEDED
@@ -309,10 +321,10 @@ def test_a_failing_provider_is_retried_with_the_same_key_until_it_pays(
 
 
 def test_a_paid_refund_is_never_paid_again(
-    inspected_return, flaky_gateway, celery_retries, django_capture_on_commit_callbacks
+    inspected_return, clerk, flaky_gateway, celery_retries, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.resolve(inspected_return, actor=None)
+        lifecycle.resolve(inspected_return, actor=clerk)
     refund = Refund.objects.get()
     calls = len(flaky_gateway.requests)
 
@@ -325,12 +337,12 @@ def test_a_paid_refund_is_never_paid_again(
 
 
 def test_a_provider_that_stays_down_leaves_the_refund_pending_with_its_error(
-    inspected_return, settings, celery_retries, django_capture_on_commit_callbacks
+    inspected_return, clerk, settings, celery_retries, django_capture_on_commit_callbacks
 ):
     DownGateway.requests = []
     settings.RETURNS_PAYMENT_GATEWAY = "tests.return_portal.test_refunds.DownGateway"
     with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.resolve(inspected_return, actor=None)
+        lifecycle.resolve(inspected_return, actor=clerk)
 
     refund = Refund.objects.get()
     assert refund.status == RefundStatus.PENDING
@@ -343,8 +355,8 @@ def test_a_provider_that_stays_down_leaves_the_refund_pending_with_its_error(
     assert Order.objects.get(pk=inspected_return.order_id).refunded_amount == Decimal("99.80")
 
 
-def test_each_retry_waits_twice_as_long(inspected_return, flaky_gateway):
-    lifecycle.resolve(inspected_return, actor=None)  # not committed: nothing queued yet
+def test_each_retry_waits_twice_as_long(inspected_return, clerk, flaky_gateway):
+    lifecycle.resolve(inspected_return, actor=clerk)  # not committed: nothing queued yet
     refund = Refund.objects.get()
 
     waits = []
@@ -371,9 +383,9 @@ def test_the_local_ledger_gives_one_reference_per_key_and_refuses_nothing_to_pay
 
 def test_the_gateway_is_the_one_the_settings_name(settings):
     settings.RETURNS_PAYMENT_GATEWAY = "tests.return_portal.test_refunds.FlakyGateway"
-    assert isinstance(payments.gateway(), FlakyGateway)
+    assert isinstance(payout.gateway(), FlakyGateway)
     del settings.RETURNS_PAYMENT_GATEWAY
-    assert isinstance(payments.gateway(), LocalLedgerGateway)
+    assert isinstance(payout.gateway(), LocalLedgerGateway)
 
 
 def test_the_database_refuses_a_refund_beyond_the_payment(policies, buyer):

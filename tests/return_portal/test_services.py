@@ -21,9 +21,9 @@ from tests.marketplace.factories import (
     CategoryFactory,
     OrderFactory,
     OrderLineFactory,
-    ReturnLineFactory,
     SellerFactory,
 )
+from tests.return_portal.factories import ReturnLineFactory
 
 __all__ = ["policies"]
 
@@ -133,7 +133,7 @@ def test_each_line_is_judged_by_the_version_it_is_pinned_to(policies):
 
     ((line, decision),) = decide_order(old.order, timezone.now())
 
-    assert line.policy_version.number == 1
+    assert line.pin.version.number == 1
     assert not decision.eligible
     assert ReasonCode.POLICY_WINDOW_ENDED in decision.codes
 

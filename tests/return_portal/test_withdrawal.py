@@ -13,7 +13,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from policy_pages.versions import policy_in_force
+from policy_pages.timeline import policy_in_force
 from return_portal.models import ReturnKind, ReturnRequest, ReturnStatus
 from return_portal.views import withdrawal as withdrawal_views
 from tests.marketplace.factories import OrderFactory, OrderLineFactory, SellerFactory

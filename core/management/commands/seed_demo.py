@@ -11,7 +11,7 @@ SEEDERS = [
     "accounts.demo.seed_users",
     "policy_pages.seeding.seed_policies",
     "helpcenter.seeding.seed_help_center",
-    "marketplace.seeding.seed_marketplace",
+    "policy_pages.demo_orders.seed_demo_orders",
     "return_portal.seeding.seed_reasons",
     "return_portal.seeding.seed_demo_returns",  # after the orders and the reasons
     "return_portal.seeding.seed_staff_permissions",  # after accounts' staff groups

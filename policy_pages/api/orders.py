@@ -1,0 +1,137 @@
+"""The intake API (token-authenticated; answers are never cached):
+
+    POST /api/v1/orders                       take in an order (idempotent by reference)
+    POST /api/v1/orders/<ref>/deliveries      set delivered_at on lines (idempotent)
+
+Both answer with the order as stored, each line with the policy version it is
+pinned to, so they live on this floor (the pin is policy_pages'); the views
+only translate HTTP to the intake (policy_pages.intake) and to the deliveries
+service (marketplace.services) and back.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Path, Query, Router, Schema, Status
+from pydantic import Field
+
+from core.api.errors import ApiError, error_responses
+from core.api.headers import no_store
+from core.api.lang import DEFAULT_LANG, Lang
+from core.api.late_body import parse_body, request_body
+from core.api.text import text
+from marketplace.auth import token_auth
+from marketplace.schemas import DeliveriesIn, Errors, OrderIn
+from marketplace.services import record_deliveries
+
+from ..intake import Outcome, ingest
+from ..pinning import order_data, order_for_api
+from .schemas import DATE_TIME, PinnedPolicy
+
+router = Router(tags=["orders"])
+router.add_decorator(no_store, mode="view")
+
+STATUS = {Outcome.CREATED: 201, Outcome.REPLAYED: 200}
+
+OrderReference = text(64, min_length=1, description="The order's reference.")
+
+
+class LangParams(Schema):
+    lang: Lang = DEFAULT_LANG
+
+
+class OrderLineOut(Schema):
+    reference: str
+    seller: str = Field(description="The seller's reference.")
+    seller_is_trader: bool = Field(description="As the buyer was told when buying.")
+    sku: str
+    title: str
+    category: str
+    category_path: list[str] = Field(description="Codes from the root to the category.")
+    quantity: int
+    unit_price: str
+    custom_made: bool
+    perishable: bool
+    sealed_hygiene: bool
+    sealed_media: bool
+    delivered_at: str | None = Field(json_schema_extra=DATE_TIME)
+    policy: PinnedPolicy = Field(
+        description="The version in force at placed_at for the market and seller; it never changes."
+    )
+
+
+class ShippingOut(Schema):
+    standard: str
+    express_surcharge: str
+
+
+class PaymentOut(Schema):
+    method: str
+    reference: str
+    amount: str
+
+
+class OrderOut(Schema):
+    """The order as stored."""
+
+    reference: str
+    buyer_email: str
+    market: str
+    currency: str
+    placed_at: str = Field(json_schema_extra=DATE_TIME)
+    withdrawal_info_given: bool
+    withdrawal_info_given_at: str | None = Field(json_schema_extra=DATE_TIME)
+    shipping: ShippingOut
+    payment: PaymentOut
+    lines: list[OrderLineOut]
+
+
+@router.post(
+    "/orders",
+    auth=token_auth,
+    response={201: OrderOut, 200: OrderOut, **error_responses(400, 401, 409, 413, 415)},
+    operation_id="createOrder",
+    summary="Take in an order",
+    description="All or nothing; idempotent by order reference: the same order again "
+    "answers 200 with the same body, other content under a known reference 409. Sellers and "
+    "categories are created or updated from the lines. Each line is pinned to the return "
+    "policy version in force at placed_at for its market and seller; a line without one is "
+    "refused (400 on lines[i]), as is a category neither known nor described. Errors name "
+    "the field, e.g. lines[1].quantity.",
+    url_name="orders",
+)
+def create_order(request: HttpRequest, payload: OrderIn, params: Query[LangParams]):
+    result = ingest(payload)
+    if result.outcome == Outcome.INVALID:
+        raise _invalid(result.errors)
+    if result.outcome == Outcome.CONFLICT:
+        raise ApiError(409, errors=result.errors)
+    return Status(STATUS[result.outcome], order_data(order_for_api(result.order.reference)))
+
+
+@router.post(
+    "/orders/{reference}/deliveries",
+    auth=token_auth,
+    response={200: OrderOut, **error_responses(400, 401, 404, 413, 415)},
+    operation_id="recordDeliveries",
+    summary="Record when lines were delivered",
+    description="Sets delivered_at on the given lines, all or nothing. Sending the same date "
+    "again changes nothing; a recorded date cannot be moved. An unknown order answers 404 "
+    "whatever the body.",
+    url_name="deliveries",
+    openapi_extra=request_body(DeliveriesIn),
+)
+def deliveries(request: HttpRequest, reference: Path[OrderReference], params: Query[LangParams]):
+    order = order_for_api(reference)
+    if order is None:
+        raise ApiError(404, _("No order has this reference."))
+    errors = record_deliveries(order, parse_body(request, DeliveriesIn))
+    if errors:
+        raise _invalid(errors)
+    return order_data(order_for_api(reference))
+
+
+def _invalid(errors: Errors) -> ApiError:
+    # The schema passed: what remains are domain refusals ("unknown", "constraint").
+    return ApiError(400, code=errors.code, errors=errors)

@@ -1,0 +1,82 @@
+"""Order lines read with the policy version pinned to them, and the order as the
+API shows it: as stored, each line with its pin."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.db.models import QuerySet
+
+from marketplace.models import Order, OrderLine
+from marketplace.services import lines_queryset, orders_with_lines
+
+
+def pinned_lines() -> QuerySet[OrderLine]:
+    """Order lines with their seller, category and pinned version (and its policy)."""
+    return lines_queryset().select_related("pin__version__policy")
+
+
+def orders_with_pinned_lines(orders: QuerySet[Order] | None = None) -> QuerySet[Order]:
+    """Orders with their pinned lines prefetched: two queries for any number of orders."""
+    return orders_with_lines(orders, pinned_lines())
+
+
+def order_for_api(reference: str) -> Order | None:
+    return orders_with_pinned_lines(Order.objects.filter(reference=reference)).first()
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return instant.astimezone(UTC).isoformat() if instant else None
+
+
+def pinned_policy_data(line: OrderLine) -> dict:
+    version = line.pin.version
+    return {
+        "slug": version.policy.slug,
+        "version": version.number,
+        "effective_from": _iso(version.effective_from),
+        "hash": version.hash,
+        "seller": version.seller_ref or None,
+    }
+
+
+def order_data(order: Order) -> dict:
+    """The order as stored (the intake API's answer; a replay gets the same)."""
+    return {
+        "reference": order.reference,
+        "buyer_email": order.buyer_email,
+        "market": order.market,
+        "currency": order.currency,
+        "placed_at": _iso(order.placed_at),
+        "withdrawal_info_given": order.withdrawal_info_given,
+        "withdrawal_info_given_at": _iso(order.withdrawal_info_given_at),
+        "shipping": {
+            "standard": str(order.shipping_standard_amount),
+            "express_surcharge": str(order.shipping_express_surcharge),
+        },
+        "payment": {
+            "method": order.payment_method,
+            "reference": order.payment_reference,
+            "amount": str(order.payment_amount),
+        },
+        "lines": [
+            {
+                "reference": line.reference,
+                "seller": line.seller.reference,
+                "seller_is_trader": line.seller_is_trader,
+                "sku": line.sku,
+                "title": line.title,
+                "category": line.category.code,
+                "category_path": list(line.category.path_codes),
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+                "custom_made": line.custom_made,
+                "perishable": line.perishable,
+                "sealed_hygiene": line.sealed_hygiene,
+                "sealed_media": line.sealed_media,
+                "delivered_at": _iso(line.delivered_at),
+                "policy": pinned_policy_data(line),
+            }
+            for line in order.lines.all()
+        ],
+    }
