@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import ratelimit
+from core.api.text import control_message, has_control_characters
 from policy_pages.rules import ShippingMethod
 
 from .. import labels, lifecycle
@@ -218,7 +219,9 @@ def messages(request, return_id):
             error=_("The form has expired. Please send your message again."),
         )
     error = ""
-    if not body:
+    if has_control_characters(body):  # never stored: PostgreSQL refuses NUL
+        error = control_message()
+    elif not body:
         error = _("Write your message before sending it.")
     elif len(body) > MAX_LENGTH:
         error = _("Keep your message under %(max)s characters.") % {

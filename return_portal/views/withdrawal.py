@@ -26,6 +26,7 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.api.text import has_control_characters
 from marketplace.models import Order
 
 from .. import withdrawal
@@ -127,7 +128,7 @@ def start(request, order_id):
 
 
 def _already_done(request, order: Order, key: str) -> ReturnRequest | None:
-    if not key:
+    if not key or has_control_characters(key):  # a key we issued has neither
         return None
     return ReturnRequest.objects.filter(
         buyer=request.user, order=order, idempotency_key=key

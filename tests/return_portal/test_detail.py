@@ -341,7 +341,11 @@ def test_the_thread_shows_support_replies(signed_in, drop_off):
 
 @pytest.mark.parametrize(
     ("body", "error"),
-    [("   ", "Write your message"), ("x" * 4001, "under 4,000 characters")],
+    [
+        ("   ", "Write your message"),
+        ("x" * 4001, "under 4,000 characters"),
+        ("Where is it?\x00", "Control characters are not allowed."),
+    ],
 )
 def test_an_empty_or_too_long_message_is_refused_inline(signed_in, drop_off, body, error):
     key = message_key(signed_in, drop_off)

@@ -246,6 +246,16 @@ def test_a_confirmation_with_a_key_not_issued_to_this_buyer_records_nothing(sign
     assert not ReturnRequest.objects.exists()
 
 
+def test_a_confirmation_key_with_a_nul_byte_records_nothing(signed_in, order):
+    key = key_of(first_step(signed_in, order))
+
+    response = signed_in.post(urls(order)[1], {"key": key + "\x00"})
+
+    assert response.status_code == 302
+    assert response["Location"] == urls(order)[0]
+    assert not ReturnRequest.objects.exists()
+
+
 def test_going_back_to_the_first_step_keeps_the_same_key(signed_in, order):
     key = key_of(first_step(signed_in, order, lines=["A"]))
     again = key_of(first_step(signed_in, order, lines=["A", "B"]))
