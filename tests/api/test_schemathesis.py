@@ -33,6 +33,21 @@ def demo_data(db, policies):
     seed_demo_orders()
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI handler closes database connections at each request's start and
+    end; inside a test transaction that kills the test's connection (PostgreSQL).
+    Django's own test client unhooks the same receiver for the same reason."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(db):
     _row, token = ApiToken.issue("schemathesis")
