@@ -181,6 +181,7 @@ def make_buyers(run: str, count: int, per_buyer: int) -> list[BenchBuyer]:
     from django.utils import timezone
 
     from marketplace.models import Order, OrderLine, ProductCategory, Seller
+    from policy_pages.pins import LinePin
     from policy_pages.timeline import policy_in_force
     from return_portal.draft import Draft
     from return_portal.views.wizard import DRAFTS
@@ -223,7 +224,7 @@ def make_buyers(run: str, count: int, per_buyer: int) -> list[BenchBuyer]:
             for n, user in enumerate(users)
             for k in range(per_buyer)
         )
-        OrderLine.objects.bulk_create(
+        lines = OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
                 position=0,
@@ -236,10 +237,10 @@ def make_buyers(run: str, count: int, per_buyer: int) -> list[BenchBuyer]:
                 quantity=2,
                 unit_price=Decimal("49.90"),
                 delivered_at=placed + timedelta(days=3),
-                policy_version=version,
             )
             for order in orders
         )
+        LinePin.objects.bulk_create(LinePin(line=line, version=version) for line in lines)
     by_buyer: dict[int, list] = {}
     for order in orders:
         by_buyer.setdefault(order.buyer_id, []).append(order)

@@ -23,7 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
-from core.outbox import queue_email
+from core.outbox import messages_about, queue_email
 
 from .choices import SupportStatus
 from .models import ReferenceCounter, SupportAttachment, SupportReply, SupportRequest
@@ -119,6 +119,19 @@ def _queue(support: SupportRequest, template: str, kind: str, about, **context) 
         body=body,
         about=about,
     )
+
+
+def queue_email_of_the_previous_release(request_id: int | None = None, reply_id: int | None = None):
+    """The previous release queued these emails as Celery tasks; one still waiting
+    in the broker at upgrade is written to the outbox now, once."""
+    if reply_id is not None:
+        reply = SupportReply.objects.select_related("request").filter(pk=reply_id).first()
+        if reply is not None and not messages_about(reply).exists():
+            _queue(reply.request, "reply", "support.reply", reply, reply=reply)
+        return
+    support = SupportRequest.objects.filter(pk=request_id).first()
+    if support is not None and not messages_about(support).exists():
+        _queue(support, "acknowledgement", "support.acknowledgement", support)
 
 
 # --- actions --------------------------------------------------------------------

@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList, Panel
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import EditView, SnippetViewSet
 
 from core.models import OutboxMessage
 
@@ -116,8 +117,22 @@ class InboxPermissionPolicy(ModelPermissionPolicy):
         return super().user_has_any_permission(user, [a for a in actions if a != "add"])
 
 
+class SupportRequestEditView(EditView):
+    def form_valid(self, form):
+        # The desk re-checks under the row lock: a status moved by someone else since
+        # the form was validated is a form error here, not a 500.
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            self.produced_error_code = "validation_error"  # what Wagtail's post() sets
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
 class SupportRequestViewSet(SnippetViewSet):
     model = SupportRequest
+    edit_view_class = SupportRequestEditView
     icon = "mail"
     menu_label = _("Support inbox")
     menu_name = "support-inbox"

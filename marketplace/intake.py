@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.utils.translation import gettext as _
 
 from core.api.errors import ErrorCode
@@ -213,8 +214,6 @@ class Resolver:
     def _buyers(self, emails: set[str]) -> dict[str, int]:
         """Users whose verified email matches: an order joins an account only once its
         owner proved the address (see signals.py for accounts made later)."""
-        from allauth.account.models import EmailAddress
-
         rows = EmailAddress.objects.filter(email__in=emails, verified=True).values_list(
             "email", "user_id"
         )

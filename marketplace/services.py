@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -93,8 +94,6 @@ def record_deliveries(order: Order, deliveries: DeliveriesIn) -> Errors:
 
 def link_orders_to(user) -> int:
     """Give `user` the orders placed under their verified email addresses."""
-    from allauth.account.models import EmailAddress
-
     emails = list(
         EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
     )

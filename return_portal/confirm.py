@@ -52,8 +52,22 @@ class AlreadyCreated(Exception):
         self.return_request = return_request
 
 
-def existing_return(key: str) -> ReturnRequest | None:
-    return ReturnRequest.objects.filter(idempotency_key=key).first()
+def existing_return(key: str, buyer, order_pk: int) -> ReturnRequest | None:
+    """The return this key already created for this buyer and order (a replay)."""
+    return ReturnRequest.objects.filter(
+        idempotency_key=key, buyer=buyer, order_id=order_pk
+    ).first()
+
+
+def replayed_or_refused(key: str, buyer, order_pk: int) -> ReturnRequest:
+    """After an IntegrityError on the unique key: the replay, or a StepError when
+    the key belongs to another buyer's or order's return (never theirs to see)."""
+    existing = existing_return(key, buyer, order_pk)
+    if existing is not None:
+        return existing
+    if ReturnRequest.objects.filter(idempotency_key=key).exists():
+        raise StepError({"items": [_("This form has expired. Please start again.")]})
+    raise
 
 
 def locked_order(order_pk: int) -> Order:
@@ -85,7 +99,8 @@ def confirm_return(buyer, order: Order, draft: Draft, *, at: datetime | None = N
             locked = locked_order(order.pk)
             if locked.buyer_id != buyer.pk:
                 raise StepError({"items": [_("Choose items of this order only.")]})
-            existing = existing_return(draft.key)  # a replay, or a concurrent confirm won the lock
+            # A replay, or a concurrent confirm won the lock.
+            existing = existing_return(draft.key, buyer, locked.pk)
             if existing is not None:
                 raise AlreadyCreated(existing)
             checked = review(locked, draft, at)
@@ -133,10 +148,7 @@ def confirm_return(buyer, order: Order, draft: Draft, *, at: datetime | None = N
         return done.return_request, False
     except IntegrityError:
         # The unique idempotency key: another request created it between our checks.
-        existing = existing_return(draft.key)
-        if existing is None:
-            raise
-        return existing, False
+        return replayed_or_refused(draft.key, buyer, order.pk), False
     return return_request, True
 
 

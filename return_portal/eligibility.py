@@ -51,7 +51,7 @@ from .legal_calendar import (
 STATUTORY_WITHDRAWAL_DAYS = 14
 # Art. 10(1): 12 months from the end of the initial period; reg. 31 likewise.
 MISSING_INFO_EXTENSION_MONTHS = 12
-# The markets whose law gives a withdrawal right: the EU-27 and the UK (policy_pages.markets).
+# The markets whose law gives a withdrawal right: the EU-27 and the UK (marketplace.markets).
 STATUTORY_MARKETS = frozenset(MARKETS)
 
 

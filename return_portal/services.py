@@ -14,10 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from marketplace.models import Order, OrderLine
+from marketplace.services import orders_with_lines
 from policy_pages.pinning import pinned_lines
 from policy_pages.rules import ItemFlag, PolicyRules
 
@@ -76,8 +77,7 @@ def decision_lines() -> QuerySet[OrderLine]:
 
 def orders_for_decisions(orders: QuerySet[Order] | None = None) -> QuerySet[Order]:
     """Orders with their lines ready to judge: two queries for any number of orders."""
-    orders = orders if orders is not None else Order.objects.all()
-    return orders.prefetch_related(Prefetch("lines", queryset=decision_lines()))
+    return orders_with_lines(orders, decision_lines())
 
 
 def returned_or_open_quantity(line: OrderLine) -> int:

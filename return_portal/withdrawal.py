@@ -27,6 +27,7 @@ from .confirm import (
     existing_return,
     locked_order,
     record_creation,
+    replayed_or_refused,
     ship_by_date,
 )
 from .draft import StepError
@@ -73,7 +74,7 @@ def withdraw(buyer, order: Order, references: list[str], key: str, *, at: dateti
     gives the content, date and time. `references` are the lines withdrawn (every
     withdrawable line when empty). Idempotent by `key`. Raises StepError when the
     period is over or a line is not covered."""
-    existing = existing_return(key)
+    existing = existing_return(key, buyer, order.pk)
     if existing is not None:
         return existing, False
     at = at or timezone.now()
@@ -82,13 +83,13 @@ def withdraw(buyer, order: Order, references: list[str], key: str, *, at: dateti
             locked = locked_order(order.pk)
             if locked.buyer_id != buyer.pk:
                 raise StepError({"lines": [_("Choose items of this order only.")]})
-            existing = existing_return(key)
+            existing = existing_return(key, buyer, locked.pk)
             if existing is not None:
                 raise AlreadyCreated(existing)
             covered = {line.reference: (line, d) for line, d in withdrawable_lines(locked, at)}
             if not covered:
                 raise StepError({"lines": [_("The withdrawal period of this order has ended.")]})
-            chosen = references or list(covered)
+            chosen = list(dict.fromkeys(references)) or list(covered)  # each line once
             missing = [reference for reference in chosen if reference not in covered]
             if missing:
                 raise StepError(
@@ -143,10 +144,7 @@ def withdraw(buyer, order: Order, references: list[str], key: str, *, at: dateti
     except AlreadyCreated as done:
         return done.return_request, False
     except IntegrityError:
-        existing = existing_return(key)
-        if existing is None:
-            raise
-        return existing, False
+        return replayed_or_refused(key, buyer, order.pk), False
     return ReturnRequest.objects.get(pk=return_request.pk), True
 
 

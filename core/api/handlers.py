@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -48,6 +48,11 @@ def handle_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, ApiError(404))
 
 
+def handle_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    # An action refusing its actor (return_portal.actors.ActionDenied is one).
+    return error_response(request, ApiError(403))
+
+
 def handle_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return error_response(request, too_large_error())
 
@@ -56,5 +61,6 @@ def install(api) -> None:
     api.add_exception_handler(ApiError, handle_api_error)
     api.add_exception_handler(ValidationError, handle_validation_error)
     api.add_exception_handler(HttpError, handle_http_error)
+    api.add_exception_handler(PermissionDenied, handle_permission_denied)
     api.add_exception_handler(Http404, handle_not_found)
     api.add_exception_handler(RequestDataTooBig, handle_too_large)

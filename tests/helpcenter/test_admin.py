@@ -74,6 +74,29 @@ def test_staff_can_solve_while_replying(support, admin_client, django_capture_on
     assert support.status == "solved"
 
 
+def test_a_status_moved_meanwhile_is_a_form_error_and_saves_nothing(
+    support, admin_client, monkeypatch
+):
+    from helpcenter.inbox import SupportRequestForm
+    from helpcenter.models import SupportStatus
+
+    support.status = SupportStatus.SOLVED
+    support.save(update_fields=["status"])
+    # As if another member of staff had solved it after this form was validated:
+    # the form's own check passes, the desk's check under the row lock refuses.
+    monkeypatch.setattr(
+        SupportRequestForm, "clean_status", lambda form: form.cleaned_data["status"]
+    )
+    url = f"/admin/snippets/helpcenter/supportrequest/edit/{support.pk}/"
+    response = admin_client.post(url, {"status": "new", "assignee": "", "reply": "Hello"})
+
+    assert response.status_code == 200
+    assert "cannot become" in response.content.decode()
+    support.refresh_from_db()
+    assert support.status == SupportStatus.SOLVED
+    assert not support.replies.exists()
+
+
 def test_staff_cannot_add_requests_in_the_admin(admin_client, site_tree):
     assert admin_client.get("/admin/snippets/helpcenter/supportrequest/add/").status_code in (
         302,

@@ -226,3 +226,29 @@ def test_deleting_the_account_removes_the_address_from_the_desks_emails(
     assert not outbox.messages_about(reply).exists()
     remaining = outbox.messages_about(support).get()
     assert remaining.recipient == anonymised_email(support.user)
+
+
+def test_an_email_task_of_the_previous_release_goes_out_once_through_the_outbox(
+    site_tree, buyer, mailoutbox, django_capture_on_commit_callbacks
+):
+    from core.models import OutboxMessage
+    from helpcenter import tasks
+    from helpcenter.models import SupportReply, SupportRequest
+
+    # Rows as the previous release left them: no outbox row, the task in the broker.
+    support = SupportRequest.objects.create(
+        email=buyer.email, language="fr", topic="refund", message="Où est mon remboursement ?"
+    )
+    reply = SupportReply.objects.create(request=support, author=None, body="Il est parti.")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.send_acknowledgement(support.pk)
+        tasks.send_reply(reply.pk)
+        tasks.send_reply(reply.pk)  # delivered twice by the broker: sent once
+
+    assert OutboxMessage.objects.count() == 2
+    assert sorted(m.kind for m in OutboxMessage.objects.all()) == [
+        "support.acknowledgement",
+        "support.reply",
+    ]
+    assert len(mailoutbox) == 2 and all(m.to == [buyer.email] for m in mailoutbox)

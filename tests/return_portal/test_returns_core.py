@@ -128,6 +128,29 @@ def test_withdrawing_from_the_whole_order_refunds_standard_delivery(
     assert withdrawal.notice_at.astimezone(UTC).isoformat()[:19] in acknowledgement.body
 
 
+def test_a_line_named_twice_is_withdrawn_once(order, buyer, reasons):
+    withdrawal, _created = withdraw(buyer, order, ["A", "A"], key="k-twice")
+
+    assert [(line.order_line.reference, line.quantity) for line in withdrawal.lines.all()] == [
+        ("A", 2)
+    ]
+
+
+def test_another_buyers_key_is_never_answered_with_their_return(order, buyer, reasons):
+    theirs, _created = withdraw(buyer, order, [], key="k-theirs")
+    other = UserFactory()
+    other_order = OrderFactory(buyer=other, placed_at=ago(6))
+    OrderLineFactory(order=other_order, reference="A")
+
+    with pytest.raises(StepError):
+        withdraw(other, other_order, [], key="k-theirs")
+    with pytest.raises(StepError):
+        confirm_return(other, other_order, draft_for(other_order, key="k-theirs"))
+
+    assert ReturnRequest.objects.get(idempotency_key="k-theirs") == theirs
+    assert not ReturnRequest.objects.filter(order=other_order).exists()
+
+
 def test_no_withdrawal_after_the_period(policies, buyer, reasons):
     old = OrderFactory(buyer=buyer, placed_at=ago(90))
     OrderLineFactory(order=old, reference="A", delivered_at=ago(80))
