@@ -198,7 +198,15 @@ class HelpArticlePage(HelpPageMixin, Page):
     class Meta:
         verbose_name = _("help article")
         verbose_name_plural = _("help articles")
-        permissions = [("view_help_reports", _("Can view help center reports"))]
+        permissions = [
+            ("view_help_reports", _("Can view help center reports")),
+            # Narrower, for policy editors: which articles a policy change leaves
+            # out of date, without the search logs and buyers' feedback comments.
+            (
+                "view_changed_citations",
+                _("Can view the report of articles citing changed policy clauses"),
+            ),
+        ]
 
     # A view is counted by the before_serve_page hook (wagtail_hooks.py).
 

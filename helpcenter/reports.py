@@ -3,7 +3,10 @@ searches with no results, article feedback, articles citing changed clauses
 and stale content. Each is a Wagtail ReportView with CSV/XLSX export.
 
 They need the "Can view help center reports" permission
-(helpcenter.view_help_reports); superusers have it.
+(helpcenter.view_help_reports); superusers have it. "Articles citing changed
+clauses" also opens with the narrower helpcenter.view_changed_citations, which
+the policy groups have. Exports carry translated headings and values and are
+named after the report and the day.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from django.conf import settings
 from django.db.models import Case, Count, F, FloatField, Max, Q, Value, When
 from django.db.models.functions import Round
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.menu import MenuItem
@@ -24,17 +27,50 @@ from . import upkeep
 from .models import ArticleFeedback, HelpArticlePage, SearchQueryLog
 
 PERMISSION = "helpcenter.view_help_reports"
+CHANGED_CITATIONS_PERMISSION = "helpcenter.view_changed_citations"
 
 
-def can_view_reports(user) -> bool:
-    return user.is_active and user.has_perm(PERMISSION)
+def can_view_reports(user, permissions=(PERMISSION,)) -> bool:
+    return user.is_active and any(user.has_perm(permission) for permission in permissions)
+
+
+def _local_datetime(value):
+    # CSV: the admin's local time with its offset, to the minute (not UTC with
+    # microseconds); XLSX keeps Wagtail's real date cells.
+    return timezone.localtime(value).isoformat(timespec="minutes") if value else ""
 
 
 class HelpReportMixin:
     permission_required = "view"
+    # Any of these opens the report (and shows it in the Reports menu).
+    permissions: tuple[str, ...] = (PERMISSION,)
+    # The download is named "<export_filename>-YYYY-MM-DD.csv" (or .xlsx).
+    export_filename = "help-report"
 
     def user_has_permission(self, permission):
-        return can_view_reports(self.request.user)
+        return can_view_reports(self.request.user, self.permissions)
+
+    def get_filename(self):
+        return f"{self.export_filename}-{timezone.localdate():%Y-%m-%d}"
+
+    def stream_csv(self, queryset):
+        """Wagtail streams the CSV after the view has returned, outside the
+        admin's language and time zone: each line is written inside them again,
+        so headings and values are in the admin user's language."""
+        # Read now, while the view runs (the generator below starts later).
+        language = translation.get_language()
+        zone = timezone.get_current_timezone()
+        lines = super().stream_csv(queryset)
+
+        def in_admin_language():
+            while True:
+                with translation.override(language), timezone.override(zone):
+                    line = next(lines, None)
+                if line is None:
+                    return
+                yield line
+
+        return in_admin_language()
 
 
 # --- searches -------------------------------------------------------------------------
@@ -60,6 +96,7 @@ class TopSearchesView(HelpReportMixin, ReportView):
     index_url_name = "helpcenter_top_searches"
     index_results_url_name = "helpcenter_top_searches_results"
     filterset_class = SearchLogFilterSet
+    export_filename = "top-searches"
     default_ordering = "-searches"
     verbose_name_plural = _("searches")
     columns = [
@@ -99,15 +136,13 @@ class TopSearchesView(HelpReportMixin, ReportView):
         ordering = self.ordering or self.default_ordering
         return queryset.order_by(ordering, "query", "language")
 
-    def get_filename(self):
-        return f"{self.index_url_name.removeprefix('helpcenter_')}-{timezone.localdate():%Y-%m-%d}"
-
 
 class ZeroResultSearchesView(TopSearchesView):
     page_title = _("Searches with no results")
     header_icon = "warning"
     index_url_name = "helpcenter_zero_results"
     index_results_url_name = "helpcenter_zero_results_results"
+    export_filename = "searches-with-no-results"
     only_zero_results = True
     columns = [c for c in TopSearchesView.columns if c.name != "results"]
     list_export = ["query", "language", "searches", "last_searched"]
@@ -137,6 +172,7 @@ class ArticleFeedbackReportView(HelpReportMixin, ReportView):
     header_icon = "help"
     index_url_name = "helpcenter_feedback_report"
     index_results_url_name = "helpcenter_feedback_report_results"
+    export_filename = "article-feedback"
     default_ordering = "score"
     verbose_name_plural = _("articles with feedback")
     columns = [
@@ -223,28 +259,35 @@ class ChangedCitationsView(HelpReportMixin, ReportView):
     header_icon = "warning"
     index_url_name = "helpcenter_changed_clauses"
     index_results_url_name = "helpcenter_changed_clauses_results"
+    permissions = (PERMISSION, CHANGED_CITATIONS_PERMISSION)
+    export_filename = "articles-citing-changed-clauses"
     verbose_name_plural = _("articles citing changed clauses")
     columns = [
         ArticleColumn("title", label=_("Article"), accessor="article"),
-        Column("language", label=_("Language")),
+        Column("language_name", label=_("Language")),
         Column("policy_title", label=_("Policy")),
         Column("anchor", label=_("Clause")),
         Column("cited_version", label=_("Cited version")),
         Column("changed_in", label=_("Changed in version")),
         Column("change_label", label=_("Change")),
+        Column("status_label", label=_("Status")),
         DateColumn("effective_from", label=_("Effective from")),
     ]
-    list_export = [
-        "article.title",
-        "language",
-        "policy_title",
-        "anchor",
-        "cited_version",
-        "changed_in",
-        "change",
-        "effective_from",
-    ]
-    export_headings = {"article.title": _("Article")}
+    # Rows are dataclasses, not model instances: Wagtail cannot derive headings
+    # from model fields, so every column has its translated heading here.
+    export_headings = {
+        "article.title": _("Article"),
+        "language_name": _("Language"),
+        "policy_title": _("Policy"),
+        "anchor": _("Clause"),
+        "cited_version": _("Cited version"),
+        "changed_in": _("Changed in version"),
+        "change_label": _("Change"),
+        "status_label": _("Status"),
+        "effective_from": _("Effective from"),
+    }
+    list_export = list(export_headings)
+    custom_field_preprocess = {"effective_from": {"csv": _local_datetime}}
 
     def get_queryset(self):
         return upkeep.changed_citations()
@@ -258,6 +301,7 @@ class StaleContentView(HelpReportMixin, ReportView):
     header_icon = "time"
     index_url_name = "helpcenter_stale_content"
     index_results_url_name = "helpcenter_stale_content_results"
+    export_filename = "stale-content"
     verbose_name_plural = _("articles past their review date")
     columns = [
         ArticleColumn("title", label=_("Article")),
@@ -265,11 +309,18 @@ class StaleContentView(HelpReportMixin, ReportView):
         Column("review_by", label=_("Review by")),
         Column("content_owner", label=_("Owner")),
     ]
-    list_export = ["title", "locale.language_code", "review_by", "content_owner.email"]
-    export_headings = {"locale.language_code": _("Language"), "content_owner.email": _("Owner")}
+    list_export = ["title", "locale.language_code", "review_by", "owner_email"]
+    export_headings = {
+        "title": _("Article"),
+        "locale.language_code": _("Language"),
+        "review_by": _("Review by"),
+        "owner_email": _("Owner"),
+    }
 
     def get_queryset(self):
-        return upkeep.stale_articles()
+        # An annotation, not "content_owner.email": an article without owner
+        # must export an empty cell, not fail the whole download.
+        return upkeep.stale_articles().annotate(owner_email=F("content_owner__email"))
 
     def get_filtered_queryset(self):
         return self.get_queryset()
@@ -299,8 +350,12 @@ def report_urls():
 
 
 class HelpReportMenuItem(MenuItem):
+    def __init__(self, *args, permissions=(PERMISSION,), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permissions = permissions
+
     def is_shown(self, request):
-        return can_view_reports(request.user)
+        return can_view_reports(request.user, self.permissions)
 
 
 def report_menu_item(index: int) -> MenuItem:
@@ -311,4 +366,5 @@ def report_menu_item(index: int) -> MenuItem:
         name=f"help-{name}",
         icon_name=view.header_icon,
         order=1400 + index,
+        permissions=view.permissions,
     )

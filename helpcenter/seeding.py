@@ -49,6 +49,27 @@ def grant_support_permissions() -> Group:
     return group
 
 
+# Policy editors and legal approvers change clauses that help articles cite:
+# they may read which articles a change leaves out of date (only that report,
+# not the search logs or the buyers' feedback).
+POLICY_GROUPS = ("Policy editors", "Legal approvers")
+CHANGED_CITATIONS_PERMISSION = ("helpcenter", "view_changed_citations")
+
+
+def grant_policy_group_permissions() -> list[Group]:
+    """Let the policy groups open "Articles citing changed clauses". Idempotent."""
+    app_label, codename = CHANGED_CITATIONS_PERMISSION
+    permission = Permission.objects.filter(
+        content_type__app_label=app_label, codename=codename
+    ).first()
+    if permission is None:
+        raise LookupError("Help center permissions are missing: run `manage.py migrate` first.")
+    groups = [Group.objects.get_or_create(name=name)[0] for name in POLICY_GROUPS]
+    for group in groups:
+        group.permissions.add(permission)
+    return groups
+
+
 def _block(block, policy):
     kind = block[0]
     if kind == "text":
@@ -128,6 +149,7 @@ def seed_help_center(home=None, categories=None):
     today = timezone.localdate()
 
     grant_support_permissions()
+    grant_policy_group_permissions()
     center = _help_center(home)
     _translate(center, ("fr", "de"), strings)
 

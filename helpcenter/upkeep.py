@@ -6,14 +6,18 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from policy_pages.services import latest_version, source_policy_page, text_for, version_in_force
 
 from .models import HelpArticlePage
+from .wording import clause_wording
 
 CHANGE_LABELS = {"changed": _("Changed"), "removed": _("Removed")}
+LANGUAGE_NAMES = dict(settings.LANGUAGES)  # lazy: translated when shown
+STATUS_LABELS = {True: _("In force"), False: _("Scheduled")}
 
 
 @dataclass
@@ -41,6 +45,15 @@ class ChangedCitation:
     @property
     def change_label(self):
         return CHANGE_LABELS[self.change]
+
+    @property
+    def status_label(self):
+        """Whether the changing version already governs orders, or will."""
+        return STATUS_LABELS[self.in_force]
+
+    @property
+    def language_name(self):
+        return LANGUAGE_NAMES.get(self.language, self.language)
 
 
 def _source_clause(version, source, anchor, memo):
@@ -82,10 +95,8 @@ def changed_citations() -> list[ChangedCitation]:
                 now_clause = _source_clause(target, source, anchor, memo)
                 if now_clause is None:
                     change = "removed"
-                elif baseline is None or (
-                    (now_clause["heading"], now_clause["html"])
-                    != (baseline["heading"], baseline["html"])
-                ):
+                elif baseline is None or clause_wording(now_clause) != clause_wording(baseline):
+                    # On the text, not the markup: every save rewrites the markup.
                     change = "changed"
                 else:
                     continue

@@ -60,5 +60,10 @@ for _index in range(5):
 def register_help_permissions():
     return Permission.objects.filter(
         content_type__app_label="helpcenter",
-        codename__in=["view_help_reports", "view_supportrequest", "change_supportrequest"],
+        codename__in=[
+            "view_help_reports",
+            "view_changed_citations",
+            "view_supportrequest",
+            "change_supportrequest",
+        ],
     )
