@@ -65,6 +65,8 @@ _VISIBLE = rf"[^\x00-\x20\x7f{_SPACE}]"
 _ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 # Seller references match policy_pages' seller scope: opaque, no spaces or controls.
 SELLER_REFERENCE_PATTERN = rf"^{_VISIBLE}{{1,64}}$"
+# Policy slugs (Wagtail's, possibly Unicode) as a storefront sends them back.
+POLICY_SLUG_PATTERN = rf"^{_VISIBLE}{{1,255}}$"
 # Free text that is not blank: one visible character at least.
 NONBLANK_PATTERN = rf"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"
 _AMOUNT_RE = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")

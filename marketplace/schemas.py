@@ -25,9 +25,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     PrivateAttr,
     StrictBool,
     ValidationInfo,
+    WithJsonSchema,
     WrapValidator,
     field_validator,
     model_validator,
@@ -45,6 +47,7 @@ from .fields import (
     MAX_CATEGORY_DEPTH,
     MAX_LINES,
     PAYMENT_METHOD_PATTERN,
+    POLICY_SLUG_PATTERN,
     REFERENCE_PATTERN,
     SELLER_REFERENCE_PATTERN,
     STATE_KEY,
@@ -185,6 +188,66 @@ def _unique_reference(value: str, info: ValidationInfo) -> str:
     return value
 
 
+# Proof of display: which policy version the storefront showed the buyer. Only
+# its shape is the marketplace's; which versions exist is policy_pages' to say.
+HASH_PATTERN = r"^[0-9a-f]{64}$"
+MAX_VERSION_NUMBER = 2_147_483_647  # PositiveIntegerField
+
+
+def _version_number(value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise field_error(_("Expected a whole number, such as 1."))
+    if not 1 <= value <= MAX_VERSION_NUMBER:
+        raise field_error(_("Give the version number as shown, from 1."))
+    return value
+
+
+class DisplayedPolicyIn(_Payload):
+    """The policy version the buyer was shown at checkout, as the embed or the
+    in-force API gave it (its slug, version and hash)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"slug": "return-policy", "version": 2, "hash": "0" * 64}],
+        }
+    )
+
+    slug: text(
+        255,
+        min_length=1,
+        pattern=POLICY_SLUG_PATTERN,
+        pattern_message=_("Use the policy's slug, as the embed or the policy API gives it."),
+        description="The policy's slug (data-policy in the embed, policy in the API).",
+        examples=["return-policy"],
+    )
+    version: Annotated[
+        int,
+        PlainValidator(_version_number),
+        WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_VERSION_NUMBER}),
+        Field(description="The version number shown (data-version, version)."),
+    ]
+    hash: text(
+        64,
+        min_length=64,
+        pattern=HASH_PATTERN,
+        pattern_message=_("Give the version's hash: 64 lowercase hexadecimal characters."),
+        description="The version's SHA-256 hash (data-policy-hash in the embed, hash in the API).",
+    )
+
+
+DisplayedPolicy = Annotated[
+    DisplayedPolicyIn | None,
+    Field(
+        None,
+        description="Proof of display: the policy version shown to the buyer at checkout. "
+        "It must name a known version (else 400 `unknown`); one that is not the version in "
+        "force at placed_at is accepted and flagged as a mismatch.",
+    ),
+]
+
+
 class OrderLineIn(_Payload):
     reference: Annotated[Reference, AfterValidator(_unique_reference)]
     seller: SellerIn
@@ -198,6 +261,9 @@ class OrderLineIn(_Payload):
     perishable: StrictBool | None = False
     sealed_hygiene: StrictBool | None = False
     sealed_media: StrictBool | None = False
+    displayed_policy: DisplayedPolicy = Field(
+        None, description="Proof of display for this line; overrides the order's."
+    )
 
     @property
     def flags(self) -> dict[str, bool]:
@@ -291,6 +357,11 @@ class OrderIn(_Payload):
     shipping: ShippingIn
     payment: PaymentIn
     lines: Lines
+    displayed_policy: DisplayedPolicy = Field(
+        None,
+        description="Proof of display for every line (a line's own displayed_policy "
+        "overrides it): the policy version the buyer was shown at checkout.",
+    )
 
     _payload_hash: str = PrivateAttr("")
     _categories: dict[str, CategorySpec] = PrivateAttr(default_factory=dict)

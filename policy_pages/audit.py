@@ -72,11 +72,12 @@ def can_view_audit(user) -> bool:
 # --- orders governed ------------------------------------------------------------------
 
 
-def governed_orders():
-    """Number of distinct orders whose lines are pinned to each version: a correlated
+def governed_orders(**pins):
+    """Number of distinct orders whose lines are pinned to each version (and whose
+    pins match `pins`: say, those with a proof of display): a correlated
     subquery, so it neither multiplies rows nor costs a query per version."""
     counts = (
-        LinePin.objects.filter(version=OuterRef("pk"))
+        LinePin.objects.filter(version=OuterRef("pk"), **pins)
         .order_by()
         .values("version")
         .annotate(n=Count("line__order", distinct=True))
@@ -95,7 +96,7 @@ def audit_queryset(now: datetime.datetime):
     later = PolicyVersion.objects.filter(policy=OuterRef("policy"), number__gt=OuterRef("number"))
     versions = (
         PolicyVersion.objects.select_related(
-            "policy", "policy__locale", "published_by", "approved_by"
+            "policy", "policy__locale", "published_by", "submitted_by", "approved_by"
         )
         .prefetch_related(
             Prefetch(
@@ -121,7 +122,13 @@ def audit_queryset(now: datetime.datetime):
         )
         .order_by("policy__title", "policy_id", "number")
     )
-    return versions.annotate(audit_orders=governed_orders())
+    return versions.annotate(
+        audit_orders=governed_orders(),
+        # Proof of display: orders whose storefront said which version it showed,
+        # and those where it showed another than the one in force.
+        audit_orders_shown=governed_orders(displayed_version__isnull=False),
+        audit_orders_mismatched=governed_orders(display_matches=False),
+    )
 
 
 def content_language_codes() -> list[str]:
@@ -144,6 +151,8 @@ class AuditRow:
     chain: ChainStatus | None
     orders: int
     permalink: str = ""
+    orders_shown: int = 0
+    orders_mismatched: int = 0
 
     @classmethod
     def build(cls, version: PolicyVersion, chain: ChainStatus | None, permalink="") -> AuditRow:
@@ -157,6 +166,8 @@ class AuditRow:
             chain=chain,
             orders=version.audit_orders,
             permalink=permalink,
+            orders_shown=version.audit_orders_shown,
+            orders_mismatched=version.audit_orders_mismatched,
         )
 
     # Flat values, shared by the table, the CSV/XLSX columns and the JSON keys.
@@ -170,7 +181,10 @@ class AuditRow:
     status = property(lambda self: self.version.audit_status)
     status_label = property(lambda self: STATUS_LABELS[self.version.audit_status])
     publisher = property(lambda self: person(self.version.published_by))
+    submitter = property(lambda self: person(self.version.submitted_by))
     approver = property(lambda self: person(self.version.approved_by))
+    approval_comment = property(lambda self: self.version.approval_comment or "")
+    change_reason = property(lambda self: self.version.change_reason or "")
     approved_at = property(lambda self: self.version.approved_at)
     hash = property(lambda self: self.version.hash)
     previous_hash = property(lambda self: self.version.previous_hash)
@@ -292,13 +306,18 @@ class PolicyVersionAuditView(ReportView):
         "effective_to",
         "status_label",
         "publisher",
+        "submitter",
         "approver",
         "approved_at",
+        "approval_comment",
+        "change_reason",
         "hash",
         "previous_hash",
         "chain_status",
         "chain_reasons",
         "orders",
+        "orders_shown",
+        "orders_mismatched",
     ]
     export_headings = {
         "policy_title": _("Policy"),
@@ -313,13 +332,18 @@ class PolicyVersionAuditView(ReportView):
         "effective_to": _("Effective to"),
         "status_label": _("Status"),
         "publisher": _("Published by"),
+        "submitter": _("Submitted by"),
         "approver": _("Approved by"),
         "approved_at": _("Approved at"),
+        "approval_comment": _("Approval comment"),
+        "change_reason": _("Reason for the change"),
         "hash": _("Hash"),
         "previous_hash": _("Previous hash"),
         "chain_status": _("Chain"),
         "chain_reasons": _("Chain problems"),
         "orders": _("Orders governed"),
+        "orders_shown": _("Orders with proof of display"),
+        "orders_mismatched": _("Orders shown another version"),
     }
 
     def __init__(self, **kwargs):
@@ -359,6 +383,9 @@ class PolicyVersionAuditView(ReportView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        from .chain import last_verification  # the scheduled run (tasks.verify_chain)
+
+        context["last_verification"] = last_verification()
         return context
 
     def get_filename(self):

@@ -50,17 +50,28 @@ def _render_fragment(request, query: PolicyQuery, answer: PolicyAnswer | None) -
         "stylesheet": _stylesheet(request),
         "returnable": _returnable(answer, query),
         "window_start": _window_start(answer),
-        "jsonld": ld_json_script(
-            merchant_return_policy(
-                answer.rules,
-                market=query.market,
-                category_path=query.category_path,
-                permalink=answer.permalink,
-                name=answer.title,
-            )
-        ),
+        "jsonld": ld_json_script(_with_identifier(answer, query)),
     }
     return 200, render_to_string("policy_pages/embed/fragment.html", context)
+
+
+def _with_identifier(answer: PolicyAnswer, query: PolicyQuery) -> dict:
+    """The JSON-LD, identified by the version's hash: what a checkout sends back
+    as proof of the version shown (as does the root's data-policy-hash)."""
+    data = merchant_return_policy(
+        answer.rules,
+        market=query.market,
+        category_path=query.category_path,
+        permalink=answer.permalink,
+        name=answer.title,
+    )
+    version = answer.version
+    data["identifier"] = [
+        {"@type": "PropertyValue", "propertyID": "policy", "value": version.policy.slug},
+        {"@type": "PropertyValue", "propertyID": "version", "value": version.number},
+        {"@type": "PropertyValue", "propertyID": "sha256", "value": version.hash},
+    ]
+    return data
 
 
 def _render_frame(request, query: PolicyQuery, answer: PolicyAnswer | None) -> tuple[int, str]:

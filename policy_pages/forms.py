@@ -20,6 +20,32 @@ class PolicyPageForm(WagtailAdminPageForm):
         "deadlines_clause",
     )
 
+    # The editor's buttons that send the page to Legal review.
+    SUBMIT_ACTIONS = ("action-submit", "action-restart-workflow")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        page = self.instance
+        if "change_reason" in self.fields and page.pk is not None:
+            # A reason already recorded belongs to that version: start the next blank.
+            latest = latest_version(source_policy_page(page))
+            if latest is not None and latest.change_reason == page.change_reason:
+                self.initial["change_reason"] = ""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        submitting = any(self.data.get(action) for action in self.SUBMIT_ACTIONS)
+        if (
+            submitting
+            and "change_reason" in self.fields
+            and not (cleaned_data.get("change_reason") or "").strip()
+        ):
+            self.add_error(
+                "change_reason",
+                _("Say why this version changes the policy before submitting it to Legal review."),
+            )
+        return cleaned_data
+
     def _post_clean(self):
         super()._post_clean()
         page = self.instance

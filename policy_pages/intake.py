@@ -12,6 +12,13 @@ reference: a replay answers "replayed", a different payload under the same
 reference "conflict", and concurrent identical submissions are safe.
 `import_orders(lines)` takes JSON Lines in chunks, with errors per line number.
 Each run keeps one `Timelines` (the cached bulk form of the in-force rule).
+
+Proof of display: an order (or a line, overriding it) may name the policy
+version the buyer was shown at checkout (`displayed_policy`: slug, version,
+hash). It must name a version that exists, with that version's hash, or the
+order is refused (400 "unknown" at the field). A real version other than the
+one in force is taken and recorded on the pin as a mismatch: the storefront
+showed the wrong text, which is exactly what the audit must be able to show.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from django.utils.translation import gettext as _
 from core.api.errors import ErrorCode
 from marketplace.intake import ResolvedOrder, Resolver, existing_orders
 from marketplace.models import Order
-from marketplace.schemas import Errors, OrderIn, validate_order
+from marketplace.schemas import DisplayedPolicyIn, Errors, OrderIn, validate_order
 
 from .pins import LinePin
 from .timeline import Timelines
@@ -54,6 +61,7 @@ class IntakeResult:
 class _Pinned:
     resolved: ResolvedOrder
     versions: list[PolicyVersion]  # one per line
+    displayed: list[PolicyVersion | None]  # one per line: the version shown, if told
 
 
 class Intake:
@@ -68,12 +76,64 @@ class Intake:
     def __init__(self):
         self.resolver = Resolver()
         self.timelines = Timelines()
+        # slug -> {number: versions}: one query per policy named, for the whole run.
+        # Several, should two policies share a slug; the hash tells them apart.
+        self._versions_by_slug: dict[str, dict[int, list[PolicyVersion]]] = {}
+
+    def _versions_of(self, slug: str, *, reload: bool = False) -> dict[int, list[PolicyVersion]]:
+        if reload or slug not in self._versions_by_slug:
+            versions: dict[int, list[PolicyVersion]] = {}
+            for version in PolicyVersion.objects.filter(policy__slug=slug).select_related("policy"):
+                versions.setdefault(version.number, []).append(version)
+            self._versions_by_slug[slug] = versions
+        return self._versions_by_slug[slug]
+
+    def displayed_version(
+        self, shown: DisplayedPolicyIn, path: str, errors: Errors
+    ) -> PolicyVersion | None:
+        """The version a displayed_policy names, or None with the error at its field."""
+        versions = self._versions_of(shown.slug)
+        if shown.version not in versions:
+            # Published since this run loaded the policy (a long import): look again.
+            versions = self._versions_of(shown.slug, reload=True)
+        if not versions:
+            errors.add(f"{path}.slug", _("No policy has this slug."), code=ErrorCode.UNKNOWN)
+            return None
+        if shown.version not in versions:
+            errors.add(
+                f"{path}.version",
+                _("This policy has no version with this number."),
+                code=ErrorCode.UNKNOWN,
+            )
+            return None
+        for version in versions[shown.version]:
+            if version.hash == shown.hash:
+                return version
+        errors.add(
+            f"{path}.hash",
+            _("This is not the hash of this version: send the hash the embed or the API gave."),
+            code=ErrorCode.UNKNOWN,
+        )
+        return None
 
     def resolve(self, order: OrderIn) -> tuple[_Pinned | None, Errors]:
-        """The categories (marketplace) and the version of each line, or the errors."""
+        """The categories (marketplace), the version of each line and the version
+        shown for it, or the errors."""
         resolved, errors = self.resolver.resolve(order)
+        shown_for_order = None
+        if order.displayed_policy is not None:
+            shown_for_order = self.displayed_version(
+                order.displayed_policy, "displayed_policy", errors
+            )
         versions = []
+        displayed = []
         for index, line in enumerate(order.lines):
+            shown = shown_for_order
+            if line.displayed_policy is not None:
+                shown = self.displayed_version(
+                    line.displayed_policy, f"lines[{index}].displayed_policy", errors
+                )
+            displayed.append(shown)
             version = self.timelines.in_force(order.market, line.seller.reference, order.placed_at)
             if version is None:
                 errors.add(
@@ -87,16 +147,23 @@ class Intake:
             versions.append(version)
         if errors:
             return None, errors
-        return _Pinned(resolved, versions), errors
+        return _Pinned(resolved, versions, displayed), errors
 
     def persist(self, orders: list[_Pinned]) -> list[Order]:
         """Create the orders, their lines and their pins. Call inside a transaction."""
         created = self.resolver.persist([pinned.resolved for pinned in orders])
         LinePin.objects.bulk_create(
             [
-                LinePin(line_id=line.pk, version_id=version.pk)
+                LinePin(
+                    line_id=line.pk,
+                    version_id=version.pk,
+                    displayed_version_id=shown.pk if shown else None,
+                    display_matches=(shown.pk == version.pk) if shown else None,
+                )
                 for made, pinned in zip(created, orders, strict=True)
-                for line, version in zip(made.lines, pinned.versions, strict=True)
+                for line, version, shown in zip(
+                    made.lines, pinned.versions, pinned.displayed, strict=True
+                )
             ],
             batch_size=2000,
         )

@@ -21,7 +21,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .versions import GENESIS_HASH, PolicyVersion, PolicyVersionText
+from .versions import GENESIS_HASH, PolicyChainHead, PolicyVersion, PolicyVersionText
 
 
 class ProblemCode(StrEnum):
@@ -31,6 +31,10 @@ class ProblemCode(StrEnum):
     VERSION_HASH = "version_hash"
     TEXT_HASH = "text_hash"
     INDEX = "index"
+    # Against the independent record of each chain's head (PolicyChainHead):
+    VERSION_MISSING = "version_missing"  # recorded there, gone from the versions
+    HEAD_HASH = "head_hash"  # its hash differs from the one recorded there
+    HEAD_UNRECORDED = "head_unrecorded"  # a version the record never saw
 
 
 # After one of these, no later version of the policy can be traced back to the
@@ -42,6 +46,7 @@ CHAIN_BREAKING = frozenset(
         ProblemCode.PREVIOUS_HASH,
         ProblemCode.SOURCE_TEXT_MISSING,
         ProblemCode.VERSION_HASH,
+        ProblemCode.HEAD_HASH,
     }
 )
 
@@ -51,7 +56,7 @@ class Problem:
     policy_id: int
     policy_title: str
     policy_slug: str
-    version_id: int
+    version_id: int | None  # None: the version is missing
     number: int
     code: ProblemCode
     message: str
@@ -123,6 +128,14 @@ def versions_to_verify(policy_ids: Iterable[int] | None = None):
     if policy_ids is not None:
         versions = versions.filter(policy_id__in=list(policy_ids))
     return versions
+
+
+def heads_to_verify(policy_ids: Iterable[int] | None = None):
+    """The chain head records, by policy and number: one query."""
+    heads = PolicyChainHead.objects.select_related("policy").order_by("policy_id", "number")
+    if policy_ids is not None:
+        heads = heads.filter(policy_id__in=list(policy_ids))
+    return heads
 
 
 def _policy_id(policy) -> int:
@@ -270,6 +283,65 @@ def check_policy_chain(
     return problems, statuses
 
 
+def _missing_problem(head, last_number: int | None, newest: int) -> Problem:
+    if head.number == newest:
+        message = _(
+            "the newest version recorded in the chain head is missing; the versions end at "
+            "%(last)s (a deleted tail)"
+        ) % {"last": last_number or 0}
+    else:
+        message = _("it is recorded in the chain head but missing from the versions")
+    return Problem(
+        policy_id=head.policy_id,
+        policy_title=head.policy.title,
+        policy_slug=head.policy.slug,
+        version_id=None,
+        number=head.number,
+        code=ProblemCode.VERSION_MISSING,
+        message=message,
+    )
+
+
+def check_heads(versions: list[PolicyVersion], heads: list[PolicyChainHead]) -> list[Problem]:
+    """One policy's versions against the independent record of its head:
+    deleted versions (the tail included), hashes swapped, versions inserted."""
+    by_number = {version.number: version for version in versions}
+    recorded = {head.number: head for head in heads}
+    newest = max(recorded, default=0)
+    last_number = max(by_number, default=None)
+    problems = []
+    for number in sorted(set(by_number) | set(recorded)):
+        version, head = by_number.get(number), recorded.get(number)
+        if version is None:
+            problems.append(_missing_problem(head, last_number, newest))
+        elif head is None:
+            message = _("it is not recorded in the chain head (written outside the application)")
+            problems.append(_problem(version, ProblemCode.HEAD_UNRECORDED, message))
+        elif head.hash != version.hash:
+            message = _(
+                "its hash differs from the hash recorded in the chain head when it was written"
+            )
+            problems.append(_problem(version, ProblemCode.HEAD_HASH, message))
+    return problems
+
+
+def _broken_by_head(statuses, versions, problems) -> None:
+    """A version whose hash differs from the record is broken, and so is every
+    later version of its chain."""
+    numbers = [p.number for p in problems if p.code in CHAIN_BREAKING and p.version_id]
+    if not numbers:
+        return
+    first = min(numbers)
+    for version in versions:
+        own = tuple(p.message for p in problems if p.version_id == version.pk)
+        if own:
+            reasons = statuses[version.pk].reasons if not statuses[version.pk].ok else ()
+            statuses[version.pk] = ChainStatus(ChainState.BROKEN, reasons + own)
+        elif version.number > first and statuses[version.pk].ok:
+            reason = _("it follows broken version %(number)s") % {"number": first}
+            statuses[version.pk] = ChainStatus(ChainState.BROKEN, (reason,))
+
+
 def verify(policy=None, *, policy_ids: Iterable[int] | None = None) -> Verification:
     """Recompute the chains of every policy, of one `policy` (page or pk), or
     of the policies in `policy_ids`."""
@@ -278,10 +350,20 @@ def verify(policy=None, *, policy_ids: Iterable[int] | None = None) -> Verificat
     problems: list[Problem] = []
     statuses: dict[int, ChainStatus] = {}
     policies = versions = 0
-    for _policy, chain in groupby(versions_to_verify(policy_ids), key=lambda v: v.policy_id):
-        chain = list(chain)
+    chains = {
+        policy_id: list(chain)
+        for policy_id, chain in groupby(versions_to_verify(policy_ids), key=lambda v: v.policy_id)
+    }
+    heads = {
+        policy_id: list(rows)
+        for policy_id, rows in groupby(heads_to_verify(policy_ids), key=lambda h: h.policy_id)
+    }
+    for policy_id in sorted(set(chains) | set(heads)):
+        chain = chains.get(policy_id, [])
         chain_problems, chain_state = check_policy_chain(chain)
-        problems += chain_problems
+        head_problems = check_heads(chain, heads.get(policy_id, []))
+        _broken_by_head(chain_state, chain, head_problems)
+        problems += sorted(chain_problems + head_problems, key=lambda p: p.number)
         statuses.update(chain_state)
         policies += 1
         versions += len(chain)

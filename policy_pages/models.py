@@ -24,6 +24,7 @@ from wagtail_localize.fields import SynchronizedField, TranslatableField
 from marketplace.markets import MARKET_CHOICES
 
 from .blocks import ClauseStreamBlock
+from .chain import ChainVerification  # noqa: F401  (a model of this app)
 from .fields import ChoiceListField
 from .forms import PolicyPageForm
 from .labels import CONDITION, OVERRIDE_KIND, PAYER, SHIPPING_METHOD, WINDOW_START, choices
@@ -43,7 +44,8 @@ from .rules import (
     WindowStart,
 )
 from .services import source_policy_page
-from .versions import PolicyVersion, PolicyVersionText  # noqa: F401  (models of this app)
+from .versions import PolicyChainHead, PolicyVersion, PolicyVersionText  # noqa: F401
+from .workflow import LegalReviewTask, PolicyPagePermissionTester  # noqa: F401  (a model)
 
 CLAUSE_HELP = _("The number of the clause that states this rule, e.g. 2 or 2.1.")
 anchor_validator = RegexValidator(r"^(\d{1,3}(\.\d{1,3}){0,3})?$", _("Use a number such as 2.1."))
@@ -143,6 +145,14 @@ class PolicyPage(PolicyRoutesMixin, Page):
             "Never before the previous version's."
         ),
     )
+    change_reason = models.TextField(
+        _("reason for this change"),
+        blank=True,
+        help_text=_(
+            "Required to submit to Legal review: why this version changes the policy. "
+            "Recorded, with the approval, in the version and its hash."
+        ),
+    )
     # Scope.
     markets = ChoiceListField(_("markets"), list_choices=MARKET_CHOICES)
     seller_ref = models.CharField(
@@ -220,6 +230,7 @@ class PolicyPage(PolicyRoutesMixin, Page):
         FieldPanel("kind"),
         FieldPanel("summary"),
         FieldPanel("effective_from"),
+        FieldPanel("change_reason"),
         FieldPanel("clauses"),
     ]
     rules_panels = [
@@ -349,6 +360,10 @@ class PolicyPage(PolicyRoutesMixin, Page):
     class Meta:
         verbose_name = _("policy")
         verbose_name_plural = _("policies")
+
+    def permissions_for_user(self, user):
+        # Four eyes: nobody publishes a policy directly (see workflow.py).
+        return PolicyPagePermissionTester(user, self)
 
     # --- rules -----------------------------------------------------------------
 

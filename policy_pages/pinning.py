@@ -1,11 +1,12 @@
 """Order lines read with the policy version pinned to them, and the order as the
-API shows it: as stored, each line with its pin."""
+API shows it: as stored, each line with its pin and its proof of display."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from marketplace.models import Order, OrderLine
 from marketplace.services import lines_queryset, orders_with_lines
@@ -13,7 +14,7 @@ from marketplace.services import lines_queryset, orders_with_lines
 
 def pinned_lines() -> QuerySet[OrderLine]:
     """Order lines with their seller, category and pinned version (and its policy)."""
-    return lines_queryset().select_related("pin__version__policy")
+    return lines_queryset().select_related("pin__version__policy", "pin__displayed_version__policy")
 
 
 def orders_with_pinned_lines(orders: QuerySet[Order] | None = None) -> QuerySet[Order]:
@@ -37,6 +38,46 @@ def pinned_policy_data(line: OrderLine) -> dict:
         "effective_from": _iso(version.effective_from),
         "hash": version.hash,
         "seller": version.seller_ref or None,
+    }
+
+
+def displayed_policy_data(line: OrderLine) -> dict | None:
+    """The version the buyer was shown at checkout, and whether it is the one in
+    force (the pinned one); None when the storefront sent no proof."""
+    pin = line.pin
+    shown = pin.displayed_version
+    if shown is None:
+        return None
+    return {
+        "slug": shown.policy.slug,
+        "version": shown.number,
+        "hash": shown.hash,
+        "matches": bool(pin.display_matches),
+    }
+
+
+def display_note(line: OrderLine) -> str:
+    """A short note for staff: which version was shown at checkout ("" without proof)."""
+    pin = getattr(line, "pin", None)
+    if pin is None or pin.displayed_version is None:
+        return ""
+    shown, in_force = pin.displayed_version, pin.version
+    if pin.display_matches:
+        return _("Shown at checkout: v%(shown)d (matches)") % {"shown": shown.number}
+    if shown.policy_id != in_force.policy_id:
+        # Another policy altogether (say the marketplace's, for a seller's own).
+        return _(
+            "Shown at checkout: %(shown_policy)s v%(shown)d (differs from %(policy)s "
+            "v%(in_force)d in force)"
+        ) % {
+            "shown_policy": shown.policy.slug,
+            "shown": shown.number,
+            "policy": in_force.policy.slug,
+            "in_force": in_force.number,
+        }
+    return _("Shown at checkout: v%(shown)d (differs from v%(in_force)d in force)") % {
+        "shown": shown.number,
+        "in_force": in_force.number,
     }
 
 
@@ -76,6 +117,7 @@ def order_data(order: Order) -> dict:
                 "sealed_media": line.sealed_media,
                 "delivered_at": _iso(line.delivered_at),
                 "policy": pinned_policy_data(line),
+                "displayed_policy": displayed_policy_data(line),
             }
             for line in order.lines.all()
         ],

@@ -2,6 +2,8 @@
 per version, and a comparison of two versions. Every route of a translated
 page reads the versions of the source policy, in the page's locale."""
 
+import logging
+
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -10,6 +12,9 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from . import services
 from .cache import policy_cache_generation
 from .diff import compare_versions
+from .read_check import tampered_versions
+
+logger = logging.getLogger(__name__)
 
 
 class PolicyRoutesMixin(RoutablePageMixin):
@@ -20,6 +25,24 @@ class PolicyRoutesMixin(RoutablePageMixin):
             **context,
         }
         return TemplateResponse(request, template, context)
+
+    def _refuse_tampered(self, request, *versions):
+        """A 503 page if any version to be shown fails its hash check (cached
+        per version: a warm check costs no query), else None."""
+        source = self.source_page
+        for version in versions:
+            if version is not None and version.policy_id == source.pk:
+                version.policy = source  # the hash covers the policy's translation key
+        failed = tampered_versions(versions)
+        if not failed:
+            return None
+        logger.error("Policy page %s refused: versions %s fail their hash check", self.pk, failed)
+        return TemplateResponse(
+            request,
+            "policy_pages/policy_tampered.html",
+            self.get_context(request),
+            status=503,
+        )
 
     def _version_context(self, version, in_force):
         now = timezone.now()
@@ -37,6 +60,8 @@ class PolicyRoutesMixin(RoutablePageMixin):
         in_force, upcoming = services.current_and_next(self.source_page)
         if in_force is None:
             raise Http404
+        if refused := self._refuse_tampered(request, in_force, upcoming):
+            return refused
         context = self._version_context(in_force, in_force)
         context["upcoming"] = upcoming
         return self._render(request, "policy_pages/policy_page.html", context)
@@ -46,6 +71,8 @@ class PolicyRoutesMixin(RoutablePageMixin):
         rows = services.version_timeline(self.source_page)
         if not rows:
             raise Http404
+        if refused := self._refuse_tampered(request, *(row.version for row in rows)):
+            return refused
         return self._render(request, "policy_pages/policy_versions.html", {"rows": rows})
 
     @path("v/<int:number>/", name="version")
@@ -54,6 +81,8 @@ class PolicyRoutesMixin(RoutablePageMixin):
         version = source.versions.filter(number=number).first()
         if version is None:
             raise Http404
+        if refused := self._refuse_tampered(request, version):
+            return refused
         context = self._version_context(version, services.version_in_force(source))
         context["permalink"] = True
         return self._render(request, "policy_pages/policy_page.html", context)
@@ -64,6 +93,8 @@ class PolicyRoutesMixin(RoutablePageMixin):
         if a == b or a not in versions or b not in versions:
             raise Http404
         old, new = versions[a], versions[b]
+        if refused := self._refuse_tampered(request, old, new):
+            return refused
         old_text = services.text_for(old, self.locale_id)
         new_text = services.text_for(new, self.locale_id)
         return self._render(

@@ -18,7 +18,13 @@ from wagtail.models import TaskState, WorkflowState
 from wagtail.rich_text import expand_db_html
 
 from .cache import bump_policy_cache
-from .versions import GENESIS_HASH, PolicyVersion, PolicyVersionMarket, PolicyVersionText
+from .versions import (
+    GENESIS_HASH,
+    PolicyChainHead,
+    PolicyVersion,
+    PolicyVersionMarket,
+    PolicyVersionText,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,28 +60,46 @@ class Approval:
     submitted_by_id: int | None
     approved_by_id: int | None
     approved_at: datetime | None
+    comment: str = ""
+
+
+NO_APPROVAL = Approval(None, None, None)
 
 
 def approval_of(page, revision) -> Approval:
-    """Who submitted and who approved the revision being published, from the
-    page's most recent approved workflow run (the "Legal review")."""
+    """Who submitted and who approved the revision being published, and the
+    approver's comment, from the page's most recent approved Legal review.
+
+    That review counts only if it published this revision: the revision was
+    saved during the review and before its approval (Wagtail publishes the
+    latest revision on approval, or schedules it). A publish not covered by
+    a review has no approval: the publisher is never taken for the approver.
+    """
     state = (
         WorkflowState.objects.for_instance(page)
         .filter(status=WorkflowState.STATUS_APPROVED)
         .order_by("-created_at")
         .first()
     )
-    if state is None:
-        return Approval(None, None, None)
+    if state is None or revision is None:
+        return NO_APPROVAL
     task = (
         TaskState.objects.filter(workflow_state=state, status=TaskState.STATUS_APPROVED)
         .order_by("-finished_at")
         .first()
     )
+    first_reviewed = (
+        TaskState.objects.filter(workflow_state=state).order_by("pk").values("revision_id").first()
+    )
+    if task is None or first_reviewed is None:
+        return NO_APPROVAL
+    if revision.pk < first_reviewed["revision_id"] or revision.created_at > task.finished_at:
+        return NO_APPROVAL
     return Approval(
         submitted_by_id=state.requested_by_id,
-        approved_by_id=task.finished_by_id if task else None,
-        approved_at=task.finished_at if task else None,
+        approved_by_id=task.finished_by_id,
+        approved_at=task.finished_at,
+        comment=task.comment,
     )
 
 
@@ -100,9 +124,6 @@ def record_version(page, revision, *, published_by=None, now: datetime | None = 
     if previous is not None:
         effective_from = max(effective_from, previous.effective_from)
     approval = approval_of(page, revision)
-    if approval.approved_by_id is None and published_by is not None:
-        # Published directly by someone allowed to publish (a legal approver).
-        approval = Approval(None, published_by.pk, now)
     version = PolicyVersion(
         policy=page,
         number=(previous.number + 1) if previous else 1,
@@ -116,6 +137,9 @@ def record_version(page, revision, *, published_by=None, now: datetime | None = 
         submitted_by_id=approval.submitted_by_id,
         approved_by_id=approval.approved_by_id,
         approved_at=approval.approved_at,
+        approval_comment=approval.comment,
+        change_reason=page.change_reason,
+        hash_format=PolicyVersion.HASH_FORMAT,
         previous_hash=previous.hash if previous else GENESIS_HASH,
     )
     source_text = _new_text(version, page, revision, now)
@@ -133,6 +157,10 @@ def record_version(page, revision, *, published_by=None, now: datetime | None = 
             effective_from=version.effective_from,
         )
         for market in rules.markets
+    )
+    # The independent witness of the chain's head (see integrity.py).
+    PolicyChainHead.objects.create(
+        policy=page, number=version.number, hash=version.hash, recorded_at=now
     )
     transaction.on_commit(bump_policy_cache)
     logger.info("Policy %s version %s recorded (hash %s)", page.pk, version.number, version.hash)

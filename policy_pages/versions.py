@@ -96,6 +96,11 @@ class PolicyVersion(ImmutableModel):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # Nullable so adding them leaves stored rows (and SQLite's triggers) untouched:
+    # versions written before four eyes have NULL here and hash in format 1.
+    approval_comment = models.TextField(_("approval comment"), null=True, blank=True)
+    change_reason = models.TextField(_("change reason"), null=True, blank=True)
+    hash_format = models.PositiveSmallIntegerField(_("hash format"), null=True, blank=True)
     previous_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
 
@@ -117,26 +122,33 @@ class PolicyVersion(ImmutableModel):
     def rules(self) -> PolicyRules:
         return PolicyRules.from_json(self.rules_json)
 
+    # Format 2 adds the change reason and the approval comment; format 1 (NULL)
+    # rows keep hashing exactly as they were written.
+    HASH_FORMAT = 2
+
     def hashed_content(self, source_text: PolicyVersionText) -> str:
         """What the hash covers: identity, scope, dates, rules, source text and
-        the approval trail (who submitted, approved and published, and when)."""
-        return canonical_json(
-            {
-                "policy": str(self.policy.translation_key),
-                "number": self.number,
-                "kind": self.kind,
-                "seller": self.seller_ref,
-                "effective_from": _utc(self.effective_from),
-                "rules": self.rules_json,
-                "source_text": source_text.hashed_content(),
-                "revision": self.revision_id,
-                "published_at": _utc(self.published_at),
-                "published_by": self.published_by_id,
-                "submitted_by": self.submitted_by_id,
-                "approved_by": self.approved_by_id,
-                "approved_at": _utc(self.approved_at),
-            }
-        )
+        the approval trail (who submitted, approved and published, and when,
+        and from format 2 why it changed and what the approver said)."""
+        content = {
+            "policy": str(self.policy.translation_key),
+            "number": self.number,
+            "kind": self.kind,
+            "seller": self.seller_ref,
+            "effective_from": _utc(self.effective_from),
+            "rules": self.rules_json,
+            "source_text": source_text.hashed_content(),
+            "revision": self.revision_id,
+            "published_at": _utc(self.published_at),
+            "published_by": self.published_by_id,
+            "submitted_by": self.submitted_by_id,
+            "approved_by": self.approved_by_id,
+            "approved_at": _utc(self.approved_at),
+        }
+        if (self.hash_format or 1) >= 2:
+            content["change_reason"] = self.change_reason or ""
+            content["approval_comment"] = self.approval_comment or ""
+        return canonical_json(content)
 
     def compute_hash(self, source_text: PolicyVersionText) -> str:
         return sha256_hex(self.hashed_content(source_text) + self.previous_hash)
@@ -205,3 +217,31 @@ class PolicyVersionText(ImmutableModel):
 
     def clause(self, anchor: str) -> dict | None:
         return next((clause for clause in self.clauses if clause["anchor"] == anchor), None)
+
+
+class PolicyChainHead(ImmutableModel):
+    """An append-only record of each policy chain's head, one row per version
+    written in the same transaction. Kept apart from the versions so that
+    deleting the newest version (or any other) leaves a witness: the verifier
+    compares the versions against these rows."""
+
+    policy = models.ForeignKey(
+        "policy_pages.PolicyPage",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("policy"),
+    )
+    number = models.PositiveIntegerField(_("version"))
+    hash = models.CharField(_("hash"), max_length=64)
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("policy chain head")
+        verbose_name_plural = _("policy chain heads")
+        ordering = ["policy_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="unique_policy_chain_head")
+        ]
+
+    def __str__(self):
+        return f"{self.policy_id} head v{self.number}"

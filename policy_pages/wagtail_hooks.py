@@ -1,4 +1,6 @@
 from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from wagtail import hooks
 
 from .compliance import check
@@ -12,6 +14,55 @@ def show_compliance_warnings(request, page):
     if isinstance(page.specific, PolicyPage):
         for finding in check(page.specific.build_rules()).warnings:
             messages.warning(request, finding.message)
+
+
+# --- Four eyes (policy_pages.workflow) ----------------------------------------
+# PolicyPage's permission tester already refuses a direct publish to everyone;
+# these hooks cover the create view, which asks the parent page instead.
+
+
+def _is_policy_create(request) -> bool:
+    match = request.resolver_match
+    kwargs = match.kwargs if match else {}
+    return (
+        kwargs.get("content_type_app_name") == PolicyPage._meta.app_label
+        and kwargs.get("content_type_model_name") == PolicyPage._meta.model_name
+    )
+
+
+@hooks.register("construct_page_action_menu")
+def hide_direct_publish_of_policies(menu_items, request, context):
+    page = context.get("page")
+    if isinstance(page, PolicyPage) or (
+        context.get("view") == "create" and _is_policy_create(request)
+    ):
+        menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
+
+
+@hooks.register("before_publish_page")
+def refuse_direct_publish_of_policies(request, page):
+    """A new policy is saved as a draft; it goes live by Legal review only."""
+    if isinstance(page.specific, PolicyPage):
+        messages.error(
+            request,
+            _("A policy goes live only when Legal review approves it: submit it for review."),
+        )
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return None
+
+
+@hooks.register("before_copy_page")
+def refuse_publishing_policy_copies(request, page):
+    publishing = request.method == "POST" and request.POST.get("publish_copies")
+    if publishing and (
+        isinstance(page.specific, PolicyPage) or PolicyPage.objects.descendant_of(page).exists()
+    ):
+        messages.error(
+            request,
+            _("A copy of a policy is a draft: it goes live only through Legal review."),
+        )
+        return redirect("wagtailadmin_pages:copy", page.pk)
+    return None
 
 
 # --- Compliance audit report (policy_pages.audit) ------------------------------
@@ -38,3 +89,12 @@ def register_policy_audit_permission():
     from .audit import audit_permissions
 
     return audit_permissions()
+
+
+@hooks.register("construct_homepage_panels")
+def warn_of_a_broken_policy_chain(request, panels):
+    from .admin_panels import broken_chain_panel
+
+    panel = broken_chain_panel(request.user)
+    if panel is not None:
+        panels.append(panel)

@@ -54,9 +54,7 @@ class AlreadyCreated(Exception):
 
 def existing_return(key: str, buyer, order_pk: int) -> ReturnRequest | None:
     """The return this key already created for this buyer and order (a replay)."""
-    return ReturnRequest.objects.filter(
-        idempotency_key=key, buyer=buyer, order_id=order_pk
-    ).first()
+    return ReturnRequest.objects.filter(idempotency_key=key, buyer=buyer, order_id=order_pk).first()
 
 
 def replayed_or_refused(key: str, buyer, order_pk: int) -> ReturnRequest:

@@ -40,8 +40,15 @@ class StaffUserFactory(UserFactory):
 
 
 def demo_legal_approver():
-    """legal@example.com, in "Legal approvers": the demo policies are published as them."""
-    legal, _ = get_user_model().objects.get_or_create(
+    """legal@example.com, in "Legal approvers", and editor@example.com, in "Policy
+    editors": the seed submits the demo versions as the editor and approves
+    them as legal (four eyes), so versions have a submitter and an approver."""
+    users = get_user_model().objects
+    editor, _ = users.get_or_create(
+        email="editor@example.com", defaults={"first_name": "Emma", "last_name": "Editor"}
+    )
+    editor.groups.add(Group.objects.get_or_create(name="Policy editors")[0])
+    legal, _ = users.get_or_create(
         email="legal@example.com", defaults={"first_name": "Louis", "last_name": "Legal"}
     )
     legal.groups.add(Group.objects.get_or_create(name="Legal approvers")[0])

@@ -127,6 +127,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Its flush lifts the policy versions' DELETE triggers (config/db_backends).
+    DATABASES["default"]["ENGINE"] = "config.db_backends.sqlite3"
+    # Tests in memory, as with Django's own engine name: pytest-django only
+    # recognises that name, and would otherwise derive a file name per worker.
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -276,6 +282,11 @@ CELERY_BEAT_SCHEDULE = {
     "return-portal-sweep": {
         "task": "return_portal.tasks.sweep_returns",
         "schedule": 60.0,
+    },
+    # Deleted or altered policy versions: alerts staff, refuses them on read.
+    "policy-verify-chain": {
+        "task": "policy_pages.tasks.verify_chain",
+        "schedule": 3600.0,
     },
 }
 # Refunds are paid through this gateway (return_portal.refunds.payout).

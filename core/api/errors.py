@@ -42,6 +42,9 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     TOO_MANY_REQUESTS = "too_many_requests"
+    # What the answer would be built from failed its integrity check (a policy
+    # version whose hash no longer matches): refused rather than served.
+    INTEGRITY = "integrity"
 
 
 # The code and the generic message of each status (lazy: rendered per request).
@@ -59,6 +62,10 @@ STATUS_CODES: dict[int, tuple[ErrorCode, Promise]] = {
         gettext_lazy("Send JSON with Content-Type: application/json."),
     ),
     429: (ErrorCode.TOO_MANY_REQUESTS, gettext_lazy("Too many requests.")),
+    503: (
+        ErrorCode.INTEGRITY,
+        gettext_lazy("This answer cannot be served: its data failed an integrity check."),
+    ),
 }
 
 

@@ -6,6 +6,7 @@ parameters, and are invalidated together when a version is published.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from django.utils import timezone, translation
 from ..cache import policy_cache_generation
 from ..http import apply_cors, etag_matches, make_etag, not_modified, set_public_cache
 from ..presentation import one_line_summary
+from ..read_check import VersionTampered, check_served
 from ..rules import PolicyRules
 from ..services import text_for
 from ..timeline import policy_in_force
@@ -51,6 +53,7 @@ def find_answer(request: HttpRequest, query: PolicyQuery) -> PolicyAnswer | None
     version = policy_in_force(query.market, query.seller, query.category, at, kind=POLICY_KIND)
     if version is None:
         return None
+    check_served(version)  # raises VersionTampered: never serve an altered version
     codes = _locale_codes()
     locale_id = next((pk for pk, code in codes.items() if code == query.lang), None)
     page = _page_in_locale(version.policy, locale_id)
@@ -156,7 +159,10 @@ def render_cached(
     if hit is not None and (hit.expires_at is None or hit.expires_at > time.time()):
         return hit
     with translation.override(query.lang):
-        answer = find_answer(request, query)
+        try:
+            answer = find_answer(request, query)
+        except VersionTampered:
+            return _refused(query, content_type)  # never cached: the next run may differ
         status, body = render(request, query, answer)
     changes_at = next_change(query) if query.at is None else None
     rendered = Rendered(
@@ -173,6 +179,25 @@ def render_cached(
     return rendered
 
 
+def _refused(query: PolicyQuery, content_type: str) -> Rendered:
+    """503 in the API's error envelope, or the embed's message fragment."""
+    from django.template.loader import render_to_string
+
+    from core.api.errors import ErrorCode, error_body
+
+    message = translation.gettext(
+        "This policy version cannot be shown: it failed its integrity check."
+    )
+    if content_type == "application/json":
+        body = json.dumps(
+            error_body(503, ErrorCode.INTEGRITY, message, query=query.echo()), ensure_ascii=False
+        )
+    else:
+        context = {"lang": query.lang, "message": message, "errors": {}, "stylesheet": ""}
+        body = render_to_string("policy_pages/embed/message.html", context)
+    return Rendered(status=503, body=body, content_type=content_type, lang=query.lang)
+
+
 def _cache_key(request: HttpRequest, query: PolicyQuery, variant: str, generation: int) -> str:
     # Absolute permalinks depend on the host the request came to.
     parts = (variant, request.scheme, request.get_host(), *query.cache_parts())
@@ -186,6 +211,9 @@ def respond(request: HttpRequest, rendered: Rendered) -> HttpResponse:
         rendered.body, status=rendered.status, content_type=rendered.content_type
     )
     response["Content-Language"] = rendered.lang
+    if rendered.status == 503:
+        response["Cache-Control"] = "no-store"
+        return apply_cors(request, response)
     if rendered.etag:
         response["ETag"] = rendered.etag
         set_public_cache(response, rendered.max_age(HTTP_MAX_AGE))

@@ -27,7 +27,7 @@ from marketplace.services import record_deliveries
 
 from ..intake import Outcome, ingest
 from ..pinning import order_data, order_for_api
-from .schemas import DATE_TIME, PinnedPolicy
+from .schemas import DATE_TIME, DisplayedPolicy, PinnedPolicy
 
 router = Router(tags=["orders"])
 router.add_decorator(no_store, mode="view")
@@ -58,6 +58,10 @@ class OrderLineOut(Schema):
     delivered_at: str | None = Field(json_schema_extra=DATE_TIME)
     policy: PinnedPolicy = Field(
         description="The version in force at placed_at for the market and seller; it never changes."
+    )
+    displayed_policy: DisplayedPolicy | None = Field(
+        description="Proof of display: the version the buyer was shown at checkout, if the "
+        "storefront sent it (null otherwise)."
     )
 
 
@@ -98,7 +102,10 @@ class OrderOut(Schema):
     "categories are created or updated from the lines. Each line is pinned to the return "
     "policy version in force at placed_at for its market and seller; a line without one is "
     "refused (400 on lines[i]), as is a category neither known nor described. Errors name "
-    "the field, e.g. lines[1].quantity.",
+    "the field, e.g. lines[1].quantity. An optional displayed_policy (slug, version, hash, "
+    "per order or per line) records the version shown at checkout: one that names no "
+    "known version is refused (400 unknown, e.g. lines[0].displayed_policy.hash); another "
+    "version than the one in force is accepted and flagged (displayed_policy.matches false).",
     url_name="orders",
 )
 def create_order(request: HttpRequest, payload: OrderIn, params: Query[LangParams]):

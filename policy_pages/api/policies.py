@@ -84,11 +84,12 @@ def _answer(request: HttpRequest, params: PolicyParams) -> HttpResponse:
 
 @router.get(
     "/policies/in-force",
-    response={200: PolicyInForceOut, 400: ErrorOut, 404: PolicyNotFoundOut},
+    response={200: PolicyInForceOut, 400: ErrorOut, 404: PolicyNotFoundOut, 503: ErrorOut},
     operation_id="policyInForce",
     summary="The return policy version in force",
     description="The version governing a market (and seller and category) at a date, with "
-    "its permalink and a one-line summary. Cached: ETag, Cache-Control: public, max-age=300, "
+    "its permalink, a one-line summary and its hash (send it back with the order as "
+    "displayed_policy, the proof of display). Cached: ETag, Cache-Control: public, max-age=300, "
     "invalidated when a version is published.",
     url_name="policies_in_force",
     openapi_extra={
@@ -129,7 +130,10 @@ def document_embeds(document: dict, request: HttpRequest) -> None:
             "description": "A small HTML fragment for product and checkout pages, holding a "
             'schema.org MerchantReturnPolicy in <script type="application/ld+json">. '
             "/policies/embed/frame/ serves the same as a full document for an iframe. Same "
-            "parameters, validation and caching as /policies/in-force.",
+            "parameters, validation and caching as /policies/in-force. The root element "
+            "carries data-policy, data-version and data-policy-hash (also the JSON-LD "
+            "identifier): a checkout showing it sends them back with the order as "
+            "displayed_policy, the proof of display.",
             "tags": ["policies"],
             "parameters": parameters,
             "responses": {

@@ -28,7 +28,11 @@ class PolicyInForceOut(Schema):
     kind: Literal["return"]
     version: int = Field(ge=1)
     effective_from: str = Field(json_schema_extra=DATE_TIME)
-    hash: str = Field(pattern="^[0-9a-f]{64}$")
+    hash: str = Field(
+        pattern="^[0-9a-f]{64}$",
+        description="The version's SHA-256 hash. A storefront that shows this policy at "
+        "checkout sends it back with the order (displayed_policy) as proof of display.",
+    )
     lang: str
     title: str
     title_lang: str = Field(description="Language of the title.")
@@ -56,3 +60,15 @@ class PinnedPolicy(Schema):
     effective_from: str = Field(json_schema_extra=DATE_TIME)
     hash: str = Field(pattern="^[0-9a-f]{64}$")
     seller: str | None = Field(description="The seller of a seller's own policy.")
+
+
+class DisplayedPolicy(Schema):
+    """The version the buyer was shown at checkout, as the storefront sent it."""
+
+    slug: str
+    version: int = Field(ge=1)
+    hash: str = Field(pattern="^[0-9a-f]{64}$")
+    matches: bool = Field(
+        description="True when it is the version in force at placed_at (the line's policy); "
+        "false flags a mismatch."
+    )

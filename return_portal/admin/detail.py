@@ -16,6 +16,8 @@ from wagtail.admin.views.generic import InspectView
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.widgets.button import HeaderButton
 
+from policy_pages.pinning import display_note
+
 from .. import lifecycle, support
 from ..lifecycle import TransitionError
 from ..models import (
@@ -48,7 +50,11 @@ class ReturnDetailView(InspectView):
             ReturnRequest.objects.select_related("order", "buyer", "reason").prefetch_related(
                 Prefetch(
                     "lines",
-                    queryset=ReturnLine.objects.select_related("order_line").order_by("pk"),
+                    queryset=ReturnLine.objects.select_related(
+                        "order_line",
+                        "order_line__pin__version__policy",
+                        "order_line__pin__displayed_version__policy",
+                    ).order_by("pk"),
                 ),
                 "photos",
                 Prefetch("events", queryset=ReturnEvent.objects.select_related("actor")),
@@ -113,7 +119,8 @@ class ReturnDetailView(InspectView):
         context.update(
             {
                 "return": r,
-                "lines": list(r.lines.all()),
+                # With the proof of display of each order line, if the storefront sent it.
+                "lines": [(line, display_note(line.order_line)) for line in r.lines.all()],
                 "photos": [
                     (photo, reverse(self.photo_url_name, args=[photo.public_id]))
                     for photo in r.photos.all()

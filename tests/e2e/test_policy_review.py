@@ -50,6 +50,9 @@ def test_editor_submits_legal_approves_and_buyers_read_the_new_version(
     editor.goto(f"{base}/admin/pages/{policy.pk}/edit/")
     editor.get_by_role("tab", name="Rules").click()
     editor.get_by_label("Return window (days)").fill("60")
+    editor.get_by_role("tab", name="Content").click()
+    # Four eyes: a version needs its reason before it can be submitted.
+    editor.get_by_label("Reason for this change").fill("Longer window for the holidays.")
     editor.locator("[data-w-dropdown-target=toggle]").last.click()
     editor.get_by_role("button", name=re.compile("Submit to Legal review")).click()
     expect(editor.locator(".messages")).to_contain_text("submitted")
@@ -68,6 +71,8 @@ def test_editor_submits_legal_approves_and_buyers_read_the_new_version(
     version = PolicyVersion.objects.get(policy=policy, number=4)
     assert version.rules.window_days == 60
     assert version.approved_by.email == "legal@example.com"
+    assert version.submitted_by.email == "editor@example.com"
+    assert version.change_reason == "Longer window for the holidays."
 
     buyer = browser.new_context(locale="fr-FR").new_page()
     buyer.goto(f"{base}/policies/return-policy/versions/")

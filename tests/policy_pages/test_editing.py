@@ -122,18 +122,20 @@ def test_an_effective_date_before_the_previous_version_is_a_validation_error(
     assert versions_of(policies) == 3
 
 
-def test_lawful_but_risky_settings_publish_with_a_warning(client, policies, legal_approver):
-    client.force_login(legal_approver)
+def test_lawful_but_risky_settings_are_submitted_with_a_warning(client, policies, policy_editor):
+    client.force_login(policy_editor)
     data = edit_form_data(client, policies)
     data["restocking_fee_percent"] = "5"
     data["effective_from"] = ""
+    data["change_reason"] = "Restocking fee on opened items."
 
-    response = post_edit(client, policies, data, "action-publish")
+    response = post_edit(client, policies, data, "action-submit")
 
     assert response.status_code == 302
     follow = client.get(response["Location"])
     assert "A restocking fee cannot be charged on a statutory withdrawal" in follow.content.decode()
-    assert versions_of(policies) == 4
+    assert WorkflowState.objects.for_instance(policies).filter(status="in_progress").exists()
+    assert versions_of(policies) == 3  # live only once Legal review approves
 
 
 def test_a_policy_editor_cannot_publish_without_approval(client, policies, policy_editor):
@@ -158,6 +160,7 @@ def test_legal_review_submit_then_approve_publishes_the_next_version(
     data = edit_form_data(client, policies)
     data["window_days"] = "40"
     data["effective_from"] = ""
+    data["change_reason"] = "Longer window for the holidays."
     response = post_edit(client, policies, data, "action-submit")
     assert response.status_code == 302
     assert versions_of(policies) == 3

@@ -18,7 +18,9 @@ class Command(BaseCommand):
     help = (
         "Recompute the hash chain of every policy version (or of one policy) from the "
         "stored rows. Exits with status 1, naming the first broken version, if any "
-        "version, text or market index row no longer matches its hash."
+        "version, text or market index row no longer matches its hash, or if the versions "
+        "differ from the append-only record of each chain's head (a deleted or rewritten "
+        "version)."
     )
 
     def add_arguments(self, parser):
