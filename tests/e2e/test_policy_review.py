@@ -52,7 +52,9 @@ def test_editor_submits_legal_approves_and_buyers_read_the_new_version(
     editor.get_by_label("Return window (days)").fill("60")
     editor.get_by_role("tab", name="Content").click()
     # Four eyes: a version needs its reason before it can be submitted.
-    editor.get_by_role("textbox", name="Reason for this change").fill("Longer window for the holidays.")
+    editor.get_by_role("textbox", name="Reason for this change").fill(
+        "Longer window for the holidays."
+    )
     editor.locator("[data-w-dropdown-target=toggle]").last.click()
     editor.get_by_role("button", name=re.compile("Submit to Legal review")).click()
     expect(editor.locator(".messages")).to_contain_text("submitted")
