@@ -61,14 +61,14 @@ PAYMENT_METHOD_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 # White space as str.strip and pydantic's trimming see it, written out so that
 # JSON Schema (ECMA 262's \s differs from Python's) and Python agree.
 _SPACE = r"\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_VISIBLE = rf"[^\x00-\x20\x7f{_SPACE}]"
+VISIBLE_CHARACTER = rf"[^\x00-\x20\x7f{_SPACE}]"
 _ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 # Seller references match policy_pages' seller scope: opaque, no spaces or controls.
-SELLER_REFERENCE_PATTERN = rf"^{_VISIBLE}{{1,64}}$"
+SELLER_REFERENCE_PATTERN = rf"^{VISIBLE_CHARACTER}{{1,64}}$"
 # Policy slugs (Wagtail's, possibly Unicode) as a storefront sends them back.
-POLICY_SLUG_PATTERN = rf"^{_VISIBLE}{{1,255}}$"
+POLICY_SLUG_PATTERN = rf"^{VISIBLE_CHARACTER}{{1,255}}$"
 # Free text that is not blank: one visible character at least.
-NONBLANK_PATTERN = rf"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"
+NONBLANK_PATTERN = rf"^{_ALLOWED}*{VISIBLE_CHARACTER}{_ALLOWED}*$"
 _AMOUNT_RE = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
 # Documents the amounts accepted (at most MAX_AMOUNT, at most two decimals).
 AMOUNT_PATTERN = r"^[0-9]{1,10}(?:\.[0-9]{1,2})?$"

@@ -27,13 +27,14 @@ from core.api.instant import Instant
 from core.api.lang import DEFAULT_LANG, Lang, parse_lang
 from core.api.messages import errors_by_path
 from core.api.text import has_control_characters, text
+from marketplace.fields import VISIBLE_CHARACTER
 from marketplace.markets import MARKET_PATTERN, normalize_market
 from marketplace.services import category_path
 
 POLICY_KIND = "return"  # product and checkout pages link the return policy
 
 # A seller reference is opaque: no spaces or control characters. Empty means none.
-SELLER_PATTERN = r"^[^\s\x00-\x1f\x7f]{0,64}$"
+SELLER_PATTERN = rf"^{VISIBLE_CHARACTER}{{0,64}}$"  # the same characters as at intake
 CATEGORY_PATTERN = r"^(?:[a-z0-9][a-z0-9_-]{0,63})?$"
 
 

@@ -525,3 +525,20 @@ def test_an_unknown_category_is_a_400(client, policies):
     assert list(unknown.json()["errors"]) == ["category"]
     # "0" has the shape of a code: refused for the catalogue, not for its form.
     assert zero.json()["code"] == "unknown"
+
+
+@pytest.mark.parametrize("seller", ["atelier\u0085lumiere", "atelier\u00a0lumiere", "a b"])
+def test_a_seller_with_white_space_of_any_kind_is_refused_as_the_schema_says(
+    client, demo_policies, seller
+):
+    # Python's \s and ECMA 262's differ (U+0085): the pattern spells the class out,
+    # so what the document allows is exactly what the server accepts.
+    import re
+
+    from policy_pages.api.query import SELLER_PATTERN
+
+    response = get(client, market="FR", seller=seller)
+
+    assert response.status_code == 400
+    assert "seller" in response.json()["errors"]
+    assert re.fullmatch(SELLER_PATTERN, seller) is None
