@@ -103,6 +103,9 @@ def _code(response):
 @settings(
     max_examples=25,
     deadline=None,
+    # The same examples on every run: a CI run fails for a change, never for a draw.
+    # (Run with --hypothesis-seed=random, or without this line, to explore anew.)
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_the_api_matches_its_schema(case, demo_data, token):
