@@ -104,7 +104,7 @@ def _code(response):
     max_examples=25,
     deadline=None,
     # The same examples on every run: a CI run fails for a change, never for a draw.
-    # (Run with --hypothesis-seed=random, or without this line, to explore anew.)
+    # (Remove this line locally to explore new examples.)
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
