@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
+from policy_pages.prose import render_html
 from policy_pages.services import latest_version, source_policy_page, text_for, version_in_force
 
 from .locales import locale_for
@@ -58,7 +59,8 @@ def cited_clause(policy, anchor: str, language_code: str) -> Citation | None:
     return Citation(
         anchor=anchor,
         heading=clause["heading"],
-        html=mark_safe(clause["html"]),  # noqa: S308 - stored from the policy's rich text
+        # The version's own rule values fill its placeholders (prose.py escapes them).
+        html=render_html(clause["html"], version.rules, language_code),
         policy_title=localized.text.title,
         version_number=version.number,
         effective_from=version.effective_from,

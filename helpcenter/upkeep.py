@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from policy_pages.prose import render_html
 from policy_pages.services import latest_version, source_policy_page, text_for, version_in_force
 
 from .models import HelpArticlePage
@@ -60,7 +61,12 @@ def _source_clause(version, source, anchor, memo):
     key = (version.pk, anchor)
     if key not in memo:
         text = text_for(version, source.locale_id)
-        memo[key] = text.text.clause(anchor) if text else None
+        clause = text.text.clause(anchor) if text else None
+        if clause is not None:
+            # As read: a changed fee changes the wording even when the placeholder stays.
+            html = render_html(clause["html"], version.rules, source.locale.language_code)
+            clause = {**clause, "html": html}
+        memo[key] = clause
     return memo[key]
 
 

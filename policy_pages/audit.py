@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import django_filters
 from django import forms
@@ -48,8 +48,8 @@ from marketplace.markets import MARKET_CHOICES
 from .integrity import ChainStatus, chain_statuses
 from .models import PolicyKind, PolicyPage
 from .pins import LinePin
-from .services import VersionStatus
-from .versions import PolicyVersion, PolicyVersionText
+from .timeline import VersionStatus
+from .versions import PolicyVersion, PolicyVersionMarket, PolicyVersionText
 
 INDEX_URL_NAME = "policy_pages_audit"
 RESULTS_URL_NAME = "policy_pages_audit_results"
@@ -62,6 +62,7 @@ STATUS_LABELS = {
     VersionStatus.IN_FORCE: _("In force"),
     VersionStatus.SCHEDULED: _("Scheduled"),
     VersionStatus.PREVIOUS: pgettext_lazy("policy version status", "Previous"),
+    VersionStatus.SUPERSEDED: pgettext_lazy("policy version status", "Superseded, never in force"),
 }
 
 
@@ -93,7 +94,17 @@ def audit_queryset(now: datetime.datetime):
     """Every version with what the report shows, in a constant number of queries:
     users and policy by join, texts by one prefetch, effective-to and status
     as subqueries."""
-    later = PolicyVersion.objects.filter(policy=OuterRef("policy"), number__gt=OuterRef("number"))
+
+    # Same rules as timeline.PolicyTimeline: superseded versions leave the
+    # timeline, on which numbers follow effective instants.
+    def superseded():
+        return Exists(
+            PolicyVersionMarket.objects.filter(version=OuterRef("pk"), superseded_by__isnull=False)
+        )
+
+    later = PolicyVersion.objects.filter(
+        policy=OuterRef("policy"), number__gt=OuterRef("number")
+    ).exclude(superseded())
     versions = (
         PolicyVersion.objects.select_related(
             "policy", "policy__locale", "published_by", "submitted_by", "approved_by"
@@ -101,16 +112,20 @@ def audit_queryset(now: datetime.datetime):
         .prefetch_related(
             Prefetch(
                 "texts",
-                queryset=PolicyVersionText.objects.select_related("locale").only(
-                    "id", "version", "locale", "locale__language_code"
+                queryset=PolicyVersionText.objects.select_related(
+                    "locale", "translated_by", "signed_off_by"
                 ),
             )
         )
         .annotate(
-            audit_effective_to=Subquery(later.order_by("number").values("effective_from")[:1]),
-            # Same rule as services.version_timeline: the latest version already
-            # effective is in force, earlier effective ones are previous.
+            audit_superseded=superseded(),
+            audit_effective_to=Case(
+                When(audit_superseded=True, then=Value(None)),
+                default=Subquery(later.order_by("number").values("effective_from")[:1]),
+            ),
+            # The latest version already effective is in force, earlier ones previous.
             audit_status=Case(
+                When(audit_superseded=True, then=Value(VersionStatus.SUPERSEDED)),
                 When(effective_from__gt=now, then=Value(VersionStatus.SCHEDULED)),
                 When(
                     Exists(later.filter(effective_from__lte=now)),
@@ -153,6 +168,9 @@ class AuditRow:
     permalink: str = ""
     orders_shown: int = 0
     orders_mismatched: int = 0
+    # Per translated language: who translated and who signed off (blank for
+    # texts written before sign-offs were recorded).
+    signatures: list = field(default_factory=list)
 
     @classmethod
     def build(cls, version: PolicyVersion, chain: ChainStatus | None, permalink="") -> AuditRow:
@@ -163,6 +181,15 @@ class AuditRow:
             locales_present=[code for code in expected if code in present]
             + sorted(present - set(expected)),
             locales_missing=[code for code in expected if code not in present],
+            signatures=[
+                {
+                    "language": text.locale.language_code,
+                    "translator": person(text.translated_by),
+                    "signer": person(text.signed_off_by),
+                }
+                for text in version.texts.all()
+                if text.page_id != version.policy_id
+            ],
             chain=chain,
             orders=version.audit_orders,
             permalink=permalink,

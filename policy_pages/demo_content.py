@@ -3,6 +3,10 @@
 Three versions of the marketplace return policy (past, in force, scheduled)
 and a seller's own policy. Version 2 deliberately has no German text, so the
 site shows its fallback notice.
+
+Rule values are written as placeholders ({window_days}, {fee:prepaid_label}…,
+prose.py): each version reads its own rules' values, in the reader's format.
+Only the statutory 14 days are typed, since no rule of the policy sets them.
 """
 
 from decimal import Decimal
@@ -21,48 +25,46 @@ SCOPE = (
     "This policy applies to items sold on the marketplace by professional sellers and "
     "delivered in the countries listed on this page."
 )
-WINDOW_30 = (
-    "You can return most items within 30 days of delivery, for any reason. The day of delivery "
-    "is not counted; if the last day is a weekend or public holiday, you have until the end of "
-    "the next working day."
-)
-WINDOW_45 = (
-    "You can return most items within 45 days of delivery, for any reason. The day of delivery "
-    "is not counted; if the last day is a weekend or public holiday, you have until the end of "
-    "the next working day."
+WINDOW = (
+    "You can return most items within {window_days} days of delivery, for any reason. The day "
+    "of delivery is not counted; if the last day is a weekend or public holiday, you have until "
+    "the end of the next working day."
 )
 STATUTORY = (
     "Whatever this policy says, you keep the statutory 14-day right of withdrawal, counted from "
     "the delivery of the last item of your order."
 )
-EXCEPTIONS = (
-    "Custom-made items, perishable goods, and sealed hygiene, audio, video or software products "
-    "that you unsealed after delivery cannot be returned. This is judged item by item."
-)
+EXCEPTIONS = "These items cannot be returned: {excluded_items}. This is judged item by item."
 CONDITIONS = (
     "Return items unused, with their tags, in their original packaging and with all accessories."
 )
 REFUND_ONLY = "We refund the price to your original means of payment."
 REFUND_CHOICE = (
     "Choose a refund to your original means of payment, an exchange for another size or colour, "
-    "or store credit with a 10% bonus."
+    "or store credit with a {store_credit_bonus} bonus."
 )
 SHIPPING_V1 = (
-    "Drop off your parcel at a partner point with a QR code (3.90 EUR for a change of mind) or "
-    "print a prepaid label (5.90 EUR). Returns of defective or wrong items are always free."
+    "Drop off your parcel at a partner point with a QR code ({fee:drop_off} for a change of "
+    "mind) or print a prepaid label ({fee:prepaid_label}). Returns of defective or wrong items "
+    "are always free."
 )
 SHIPPING_V3 = (
     "Drop off your parcel at a partner point with a QR code, free of charge, or print a prepaid "
-    "label (4.90 EUR for a change of mind). Returns of defective or wrong items are always free."
+    "label ({fee:prepaid_label} for a change of mind). Returns of defective or wrong items are "
+    "always free."
 )
 FEES = (
     "We charge no restocking fee. If an item was handled beyond what is needed to check it, we "
     "may deduct its loss of value."
 )
 DEADLINES = (
-    "We approve your return within 2 business days. Send the item back within 14 days of "
-    "approval. We refund you within 14 days of your withdrawal notice."
+    "We approve your return within {approval_business_days} business days. Send the item back "
+    "within {ship_back_days} days of approval. We refund you within {refund_days} days of your "
+    "withdrawal notice."
 )
+SUMMARY_V1 = "Returns within {window_days} days of delivery, free returns of defective items."
+SUMMARY_V3 = "Returns within {window_days} days of delivery, free drop-off returns."
+SELLER_SUMMARY = "Atelier Lumière accepts returns within {window_days} days of delivery."
 BUTTON = (
     "You can withdraw online with the “Withdraw from contract here” button in your account, "
     "then confirm. We acknowledge your withdrawal by email with its content, date and time."
@@ -86,13 +88,16 @@ HEADINGS = {
 
 TEXTS = {
     "Return policy": ("Politique de retour", "Rückgaberichtlinie"),
-    "Returns within 30 days of delivery, free returns of defective items.": (
-        "Retours sous 30 jours après la livraison, retour gratuit des articles défectueux.",
-        "Rückgabe innerhalb von 30 Tagen nach Lieferung, kostenloser Rückversand defekter Artikel.",
+    SUMMARY_V1: (
+        "Retours sous {window_days} jours après la livraison, retour gratuit des articles "
+        "défectueux.",
+        "Rückgabe innerhalb von {window_days} Tagen nach Lieferung, kostenloser Rückversand "
+        "defekter Artikel.",
     ),
-    "Returns within 45 days of delivery, free drop-off returns.": (
-        "Retours sous 45 jours après la livraison, dépôt en point relais gratuit.",
-        "Rückgabe innerhalb von 45 Tagen nach Lieferung, kostenlose Abgabe an einer Annahmestelle.",
+    SUMMARY_V3: (
+        "Retours sous {window_days} jours après la livraison, dépôt en point relais gratuit.",
+        "Rückgabe innerhalb von {window_days} Tagen nach Lieferung, kostenlose Abgabe an einer "
+        "Annahmestelle.",
     ),
     SCOPE: (
         "Cette politique s'applique aux articles vendus sur la place de marché par des vendeurs "
@@ -100,21 +105,15 @@ TEXTS = {
         "Diese Richtlinie gilt für Artikel, die auf dem Marktplatz von gewerblichen Verkäufern "
         "verkauft und in die auf dieser Seite genannten Länder geliefert werden.",
     ),
-    WINDOW_30: (
-        "Vous pouvez retourner la plupart des articles dans les 30 jours suivant la livraison, "
-        "sans avoir à vous justifier. Le jour de la livraison ne compte pas ; si le dernier jour "
-        "tombe un week-end ou un jour férié, vous avez jusqu'à la fin du jour ouvrable suivant.",
-        "Sie können die meisten Artikel innerhalb von 30 Tagen nach der Lieferung ohne Angabe von "
-        "Gründen zurückgeben. Der Liefertag wird nicht mitgezählt; fällt der letzte Tag auf ein "
-        "Wochenende oder einen Feiertag, haben Sie bis zum Ende des nächsten Werktags Zeit.",
-    ),
-    WINDOW_45: (
-        "Vous pouvez retourner la plupart des articles dans les 45 jours suivant la livraison, "
-        "sans avoir à vous justifier. Le jour de la livraison ne compte pas ; si le dernier jour "
-        "tombe un week-end ou un jour férié, vous avez jusqu'à la fin du jour ouvrable suivant.",
-        "Sie können die meisten Artikel innerhalb von 45 Tagen nach der Lieferung ohne Angabe von "
-        "Gründen zurückgeben. Der Liefertag wird nicht mitgezählt; fällt der letzte Tag auf ein "
-        "Wochenende oder einen Feiertag, haben Sie bis zum Ende des nächsten Werktags Zeit.",
+    WINDOW: (
+        "Vous pouvez retourner la plupart des articles dans les {window_days} jours suivant la "
+        "livraison, sans avoir à vous justifier. Le jour de la livraison ne compte pas ; si le "
+        "dernier jour tombe un week-end ou un jour férié, vous avez jusqu'à la fin du jour "
+        "ouvrable suivant.",
+        "Sie können die meisten Artikel innerhalb von {window_days} Tagen nach der Lieferung "
+        "ohne Angabe von Gründen zurückgeben. Der Liefertag wird nicht mitgezählt; fällt der "
+        "letzte Tag auf ein Wochenende oder einen Feiertag, haben Sie bis zum Ende des nächsten "
+        "Werktags Zeit.",
     ),
     STATUTORY: (
         "Quoi que dise cette politique, vous conservez le droit légal de rétractation de 14 jours, "
@@ -123,12 +122,10 @@ TEXTS = {
         "ab Lieferung des letzten Artikels Ihrer Bestellung.",
     ),
     EXCEPTIONS: (
-        "Les articles personnalisés, les denrées périssables et les produits d'hygiène, audio, "
-        "vidéo ou logiciels scellés que vous avez descellés après la livraison ne peuvent pas être "
-        "retournés. Cela s'apprécie article par article.",
-        "Maßanfertigungen, verderbliche Waren sowie versiegelte Hygiene-, Audio-, Video- oder "
-        "Softwareprodukte, deren Versiegelung Sie nach der Lieferung entfernt haben, sind von der "
-        "Rückgabe ausgeschlossen. Dies wird für jeden Artikel einzeln beurteilt.",
+        "Ces articles ne peuvent pas être retournés : {excluded_items}. Cela s'apprécie article "
+        "par article.",
+        "Von der Rückgabe ausgeschlossen sind: {excluded_items}. Dies wird für jeden Artikel "
+        "einzeln beurteilt.",
     ),
     CONDITIONS: (
         "Retournez les articles non utilisés, avec leurs étiquettes, dans leur emballage d'origine "
@@ -142,25 +139,25 @@ TEXTS = {
     ),
     REFUND_CHOICE: (
         "Choisissez un remboursement sur votre moyen de paiement d'origine, un échange contre une "
-        "autre taille ou couleur, ou un avoir avec un bonus de 10 %.",
+        "autre taille ou couleur, ou un avoir avec un bonus de {store_credit_bonus}.",
         "Wählen Sie eine Erstattung auf Ihr ursprüngliches Zahlungsmittel, einen Umtausch in eine "
-        "andere Größe oder Farbe oder ein Guthaben mit 10 % Bonus.",
+        "andere Größe oder Farbe oder ein Guthaben mit {store_credit_bonus} Bonus.",
     ),
     SHIPPING_V1: (
-        "Déposez votre colis dans un point relais partenaire avec un QR code (3,90 EUR pour un "
-        "changement d'avis) ou imprimez une étiquette prépayée (5,90 EUR). Le retour des articles "
-        "défectueux ou erronés est toujours gratuit.",
-        "Geben Sie Ihr Paket mit einem QR-Code an einer Partner-Annahmestelle ab (3,90 EUR bei "
-        "Nichtgefallen) oder drucken Sie ein vorfrankiertes Etikett (5,90 EUR). Die Rücksendung "
-        "defekter oder falscher Artikel ist immer kostenlos.",
+        "Déposez votre colis dans un point relais partenaire avec un QR code ({fee:drop_off} pour "
+        "un changement d'avis) ou imprimez une étiquette prépayée ({fee:prepaid_label}). Le "
+        "retour des articles défectueux ou erronés est toujours gratuit.",
+        "Geben Sie Ihr Paket mit einem QR-Code an einer Partner-Annahmestelle ab ({fee:drop_off} "
+        "bei Nichtgefallen) oder drucken Sie ein vorfrankiertes Etikett ({fee:prepaid_label}). "
+        "Die Rücksendung defekter oder falscher Artikel ist immer kostenlos.",
     ),
     SHIPPING_V3: (
         "Déposez gratuitement votre colis dans un point relais partenaire avec un QR code, ou "
-        "imprimez une étiquette prépayée (4,90 EUR pour un changement d'avis). Le retour des "
-        "articles défectueux ou erronés est toujours gratuit.",
+        "imprimez une étiquette prépayée ({fee:prepaid_label} pour un changement d'avis). Le "
+        "retour des articles défectueux ou erronés est toujours gratuit.",
         "Geben Sie Ihr Paket kostenlos mit einem QR-Code an einer Partner-Annahmestelle ab oder "
-        "drucken Sie ein vorfrankiertes Etikett (4,90 EUR bei Nichtgefallen). Die Rücksendung "
-        "defekter oder falscher Artikel ist immer kostenlos.",
+        "drucken Sie ein vorfrankiertes Etikett ({fee:prepaid_label} bei Nichtgefallen). Die "
+        "Rücksendung defekter oder falscher Artikel ist immer kostenlos.",
     ),
     FEES: (
         "Nous ne facturons aucuns frais de remise en stock. Si un article a été manipulé au-delà "
@@ -169,12 +166,12 @@ TEXTS = {
         "benutzt, können wir den Wertverlust abziehen.",
     ),
     DEADLINES: (
-        "Nous validons votre retour sous 2 jours ouvrés. Renvoyez l'article dans les 14 jours "
-        "suivant la validation. Nous vous remboursons dans les 14 jours suivant votre "
-        "rétractation.",
-        "Wir genehmigen Ihre Rücksendung innerhalb von 2 Werktagen. Senden Sie den Artikel "
-        "innerhalb von 14 Tagen nach der Genehmigung zurück. Wir erstatten innerhalb von 14 Tagen "
-        "nach Ihrem Widerruf.",
+        "Nous validons votre retour sous {approval_business_days} jours ouvrés. Renvoyez "
+        "l'article dans les {ship_back_days} jours suivant la validation. Nous vous remboursons "
+        "dans les {refund_days} jours suivant votre rétractation.",
+        "Wir genehmigen Ihre Rücksendung innerhalb von {approval_business_days} Werktagen. "
+        "Senden Sie den Artikel innerhalb von {ship_back_days} Tagen nach der Genehmigung "
+        "zurück. Wir erstatten innerhalb von {refund_days} Tagen nach Ihrem Widerruf.",
     ),
     BUTTON: (
         "Vous pouvez vous rétracter en ligne avec le bouton « Renoncer au contrat ici » dans votre "
@@ -188,9 +185,10 @@ TEXTS = {
         "Politique de retour d'Atelier Lumière",
         "Rückgaberichtlinie von Atelier Lumière",
     ),
-    "Atelier Lumière accepts returns within 60 days of delivery.": (
-        "Atelier Lumière accepte les retours dans les 60 jours suivant la livraison.",
-        "Atelier Lumière akzeptiert Rücksendungen innerhalb von 60 Tagen nach der Lieferung.",
+    SELLER_SUMMARY: (
+        "Atelier Lumière accepte les retours dans les {window_days} jours suivant la livraison.",
+        "Atelier Lumière akzeptiert Rücksendungen innerhalb von {window_days} Tagen nach der "
+        "Lieferung.",
     ),
     "Policies": ("Politiques", "Richtlinien"),
     "Every policy that governs your orders, with all its versions.": (
@@ -264,34 +262,34 @@ def _clauses(window, resolutions, shipping_text, button=False):
 
 MARKETPLACE_VERSIONS = [
     {
-        "summary": "Returns within 30 days of delivery, free returns of defective items.",
+        "summary": SUMMARY_V1,
         "window_days": 30,
         "offer_exchange": False,
         "offer_store_credit": False,
         "store_credit_bonus_percent": Decimal("0"),
-        "clauses": _clauses(WINDOW_30, REFUND_ONLY, SHIPPING_V1),
+        "clauses": _clauses(WINDOW, REFUND_ONLY, SHIPPING_V1),
         "shipping": [shipping("drop_off", "3.90"), shipping("prepaid_label", "5.90")],
         "languages": ["fr", "de"],
         "days_from_now": -300,
     },
     {
-        "summary": "Returns within 30 days of delivery, free returns of defective items.",
+        "summary": SUMMARY_V1,
         "window_days": 30,
         "offer_exchange": True,
         "offer_store_credit": True,
         "store_credit_bonus_percent": Decimal("10"),
-        "clauses": _clauses(WINDOW_30, REFUND_CHOICE, SHIPPING_V1, button=True),
+        "clauses": _clauses(WINDOW, REFUND_CHOICE, SHIPPING_V1, button=True),
         "shipping": [shipping("drop_off", "3.90"), shipping("prepaid_label", "5.90")],
         "languages": ["fr"],  # no German text for this version
         "days_from_now": -120,
     },
     {
-        "summary": "Returns within 45 days of delivery, free drop-off returns.",
+        "summary": SUMMARY_V3,
         "window_days": 45,
         "offer_exchange": True,
         "offer_store_credit": True,
         "store_credit_bonus_percent": Decimal("10"),
-        "clauses": _clauses(WINDOW_45, REFUND_CHOICE, SHIPPING_V3, button=True),
+        "clauses": _clauses(WINDOW, REFUND_CHOICE, SHIPPING_V3, button=True),
         "shipping": [shipping("drop_off", "0"), shipping("prepaid_label", "4.90")],
         "languages": ["fr", "de"],
         "days_from_now": 36,
@@ -303,13 +301,12 @@ SELLER_POLICY = {
     "slug": "atelier-lumiere-returns",
     "seller_ref": "atelier-lumiere",
     "markets": ["BE", "FR"],
-    "summary": "Atelier Lumière accepts returns within 60 days of delivery.",
+    "summary": SELLER_SUMMARY,
     "window_days": 60,
     "offer_exchange": True,
     "offer_store_credit": True,
     "store_credit_bonus_percent": Decimal("10"),
-    "clauses": _clauses(WINDOW_30.replace("30", "60"), REFUND_CHOICE, SHIPPING_V3),
+    "clauses": _clauses(WINDOW, REFUND_CHOICE, SHIPPING_V3),
     "shipping": [shipping("drop_off", "0"), shipping("prepaid_label", "4.90")],
     "days_from_now": -200,
 }
-TEXTS[WINDOW_30.replace("30", "60")] = tuple(text.replace("30", "60") for text in TEXTS[WINDOW_30])

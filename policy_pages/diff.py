@@ -12,6 +12,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from .presentation import describe_rules
+from .prose import render_html
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
@@ -75,8 +76,9 @@ def compare_versions(old_version, old_text, new_version, new_text) -> Comparison
                     inline_diff(before.value, after.value),
                 )
             )
-    old_clauses = {c["anchor"]: c for c in old_text.clauses}
-    new_clauses = {c["anchor"]: c for c in new_text.clauses}
+    # Compared as read: each version's placeholders filled in with its own rules.
+    old_clauses = {c["anchor"]: _with_values(c, old_version.rules) for c in old_text.clauses}
+    new_clauses = {c["anchor"]: _with_values(c, new_version.rules) for c in new_text.clauses}
     clause_changes = []
     for anchor in sorted({*old_clauses, *new_clauses}, key=_anchor_key):
         before, after = old_clauses.get(anchor), new_clauses.get(anchor)
@@ -96,6 +98,10 @@ def compare_versions(old_version, old_text, new_version, new_text) -> Comparison
                 )
             )
     return Comparison(rule_changes, clause_changes)
+
+
+def _with_values(clause: dict, rules) -> dict:
+    return {**clause, "html": render_html(clause["html"], rules)}
 
 
 def _plain(clause: dict) -> str:

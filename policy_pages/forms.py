@@ -1,9 +1,12 @@
-from django.utils import formats
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
+from . import prose, prose_override
 from .compliance import check
+from .scheduling import ScheduleConflict, plan_schedule, scheduled_notice
 from .services import latest_version, source_policy_page
+from .timeline import policy_timeline
 
 
 class PolicyPageForm(WagtailAdminPageForm):
@@ -31,6 +34,27 @@ class PolicyPageForm(WagtailAdminPageForm):
             latest = latest_version(source_policy_page(page))
             if latest is not None and latest.change_reason == page.change_reason:
                 self.initial["change_reason"] = ""
+        if "effective_from" in self.fields:
+            self._prepare_schedule_fields(page)
+        self._prepare_prose_fields(page)
+
+    def _prepare_schedule_fields(self, page):
+        """Each version chooses its own instant and, while another is
+        scheduled, whether it replaces it: neither is carried over."""
+        timeline = policy_timeline(source_policy_page(page)) if page.pk else None
+        taken = {version.effective_from for version in timeline.versions} if timeline else set()
+        if page.effective_from in taken:
+            # The instant of a published version, not a choice for the next one.
+            self.initial["effective_from"] = None
+        notice = scheduled_notice(timeline) if timeline else None
+        if notice is None:
+            self.fields.pop("schedule_choice", None)
+            page.schedule_choice = ""
+            return
+        self.initial["schedule_choice"] = ""
+        self.fields["effective_from"].help_text = notice
+        if "schedule_choice" in self.fields:
+            self.fields["schedule_choice"].help_text = notice
 
     def clean(self):
         cleaned_data = super().clean()
@@ -57,9 +81,10 @@ class PolicyPageForm(WagtailAdminPageForm):
             formset.instance = page
             formset.save(commit=False)
         self._check_clause_citations(page)
-        self._check_effective_from(page)
+        self._check_schedule(page)
         self._check_overlapping_scope(page)
         self._check_compliance(page)
+        self._check_prose(page)
 
     def _field_or_none(self, name):
         return name if name in self.fields else None
@@ -94,22 +119,22 @@ class PolicyPageForm(WagtailAdminPageForm):
                     % {"anchor": option.clause, "method": option.get_method_display()},
                 )
 
-    def _check_effective_from(self, page):
-        if not page.effective_from or page.pk is None:
+    def _check_schedule(self, page):
+        """The editor's effective date and schedule choice, checked as
+        publishing will apply them (scheduling.plan_schedule)."""
+        self.schedule_warning = None
+        if page.pk is None:
             return
-        previous = latest_version(source_policy_page(page))
-        # The editor shows minutes: a date equal to the previous one up to the
-        # minute is the same date, not an earlier one.
-        floor = previous.effective_from.replace(second=0, microsecond=0) if previous else None
-        if floor and page.effective_from < floor:
-            self.add_error(
-                self._field_or_none("effective_from"),
-                _("The effective date cannot be before that of version %(number)s (%(date)s).")
-                % {
-                    "number": previous.number,
-                    "date": formats.date_format(previous.effective_from, "DATETIME_FORMAT"),
-                },
-            )
+        timeline = policy_timeline(source_policy_page(page))
+        submitting = any(self.data.get(action) for action in self.SUBMIT_ACTIONS)
+        try:
+            plan_schedule(timeline, page.effective_from, page.schedule_choice, timezone.now())
+        except ScheduleConflict as conflict:
+            if conflict.field == "schedule_choice" and not submitting:
+                # A draft may wait for its choice; a submission to review may not.
+                self.schedule_warning = conflict.message
+            else:
+                self.add_error(self._field_or_none(conflict.field), conflict.message)
 
     def _check_overlapping_scope(self, page):
         others = (
@@ -132,3 +157,60 @@ class PolicyPageForm(WagtailAdminPageForm):
         for finding in report.errors:
             self.add_error(self._field_or_none(finding.field), finding.message)
         self.compliance_warnings = [finding.message for finding in report.warnings]
+
+    # --- prose bound to the rules (prose.py, prose_override.py) ----------------
+
+    def _prepare_prose_fields(self, page):
+        """The placeholders the editor may write; the legal override, which
+        only legal approvers may give (for others the field is disabled, so
+        what they post is ignored), starts blank for a fresh version, and
+        shows the reviewer which numbers it covers."""
+        rules = page.build_rules()
+        placeholders = ", ".join(prose.available_placeholders(rules))
+        hint = _("Placeholders for rule values: %(placeholders)s.") % {"placeholders": placeholders}
+        for name in ("summary", "clauses"):
+            if name in self.fields:
+                self.fields[name].help_text = f"{self.fields[name].help_text} {hint}".strip()
+        field = self.fields.get("prose_override_reason")
+        if field is None:
+            return
+        latest = latest_version(source_policy_page(page)) if page.pk else None
+        published = latest.revision.content.get("prose_override_reason") if latest else None
+        if page.prose_override_reason and published == page.prose_override_reason:
+            self.initial["prose_override_reason"] = ""  # that version's, not the next one's
+        if not prose_override.may_override(self.for_user):
+            field.disabled = True
+        flagged = prose.contradicting_numbers(page, rules)
+        if flagged:
+            numbers = prose_override.describe_numbers(vars(problem) for problem in flagged)
+            field.help_text = "{} {}".format(
+                field.help_text,
+                _("Numbers typed by hand against the rules now: %(numbers)s.")
+                % {"numbers": numbers},
+            )
+
+    def _add_prose_error(self, field, message):
+        # The full message at the top (it names the field and the clause), and
+        # the field itself marked.
+        self.add_error(None, message)
+        name = self._field_or_none(field)
+        if name and name not in self.errors:
+            self.add_error(name, _("See the errors above: numbers and placeholders."))
+
+    def _check_prose(self, page):
+        rules = page.build_rules()
+        for problem in prose.placeholder_problems(page, rules):
+            self._add_prose_error(problem.field, problem.message)
+        flagged = prose.contradicting_numbers(page, rules)
+        submitting = any(self.data.get(action) for action in self.SUBMIT_ACTIONS)
+        if not (submitting and flagged) or prose_override.override_reason(page):
+            return  # a draft may hold them: the editor shows them as warnings
+        for problem in flagged:
+            self._add_prose_error(problem.field, problem.message)
+        self.add_error(
+            self._field_or_none("prose_override_reason"),
+            _(
+                "Numbers typed by hand contradict the rules: write placeholders, or a legal "
+                "approver gives the reason they stand, before submitting to Legal review."
+            ),
+        )

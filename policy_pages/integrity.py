@@ -221,6 +221,24 @@ def _index_problems(version) -> list[str]:
     return found
 
 
+def _supersession_problem(version, numbers_by_pk: dict[int, int]) -> str | None:
+    """A version leaves the timeline only when a later version of its policy
+    replaced it while it was still scheduled (scheduling.py), in all its
+    markets at once. `numbers_by_pk`: the numbers of its policy's versions."""
+    marks = {(row.superseded_by_id, row.superseded_at) for row in version.markets.all()}
+    if not marks or marks == {(None, None)}:
+        return None
+    superseded_by, superseded_at = next(iter(marks))
+    if (
+        len(marks) > 1
+        or numbers_by_pk.get(superseded_by, 0) <= version.number
+        or superseded_at is None
+        or superseded_at >= version.effective_from
+    ):
+        return _("it is marked superseded, but not by a later version while it was scheduled")
+    return None
+
+
 def check_version(
     version: PolicyVersion, previous: PolicyVersion | None
 ) -> list[tuple[ProblemCode, str]]:
@@ -267,8 +285,11 @@ def check_policy_chain(
     statuses: dict[int, ChainStatus] = {}
     previous = None
     broken_at = None
+    numbers_by_pk = {version.pk: version.number for version in versions}
     for version in versions:
         found = check_version(version, previous)
+        if superseded := _supersession_problem(version, numbers_by_pk):
+            found.append((ProblemCode.INDEX, superseded))
         problems += [_problem(version, code, message) for code, message in found]
         if found:
             statuses[version.pk] = ChainStatus(ChainState.BROKEN, tuple(m for _code, m in found))

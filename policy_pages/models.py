@@ -1,10 +1,10 @@
 from decimal import Decimal
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Min
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -23,6 +23,7 @@ from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from marketplace.markets import MARKET_CHOICES
 
+from .archive import PolicyVersionArchive  # noqa: F401  (a model of this app)
 from .blocks import ClauseStreamBlock
 from .chain import ChainVerification  # noqa: F401  (a model of this app)
 from .fields import ChoiceListField
@@ -43,7 +44,10 @@ from .rules import (
     ShippingOption,
     WindowStart,
 )
-from .services import source_policy_page
+from .scheduling import ScheduleChoice
+from .services import source_policy_page, text_for
+from .timeline import policy_timelines
+from .translations import PolicyVersionTranslation  # noqa: F401  (a model of this app)
 from .versions import PolicyChainHead, PolicyVersion, PolicyVersionText  # noqa: F401
 from .workflow import LegalReviewTask, PolicyPagePermissionTester  # noqa: F401  (a model)
 
@@ -111,16 +115,17 @@ class PolicyIndexPage(Page):
             .annotate(source_id=Min("id"))
             .values_list("translation_key", "source_id")
         )
-        in_force: dict[int, PolicyVersion] = {}
-        versions = PolicyVersion.objects.filter(
-            policy_id__in=sources.values(), effective_from__lte=timezone.now()
-        ).order_by("effective_from", "number")
-        for version in versions:
-            in_force[version.policy_id] = version  # the latest effective one wins
-        return [
-            {"page": page, "version": in_force.get(sources.get(page.translation_key))}
-            for page in pages
-        ]
+        timelines = policy_timelines(sources.values())
+        rows = []
+        for page in pages:
+            timeline = timelines.get(sources.get(page.translation_key))
+            version = timeline.in_force if timeline else None
+            # The summary of the version in force, in the page's language where it
+            # has one: the page's own summary may be that of a scheduled version.
+            localized = text_for(version, page.locale_id) if version else None
+            summary = localized.text.summary if localized else page.summary
+            rows.append({"page": page, "version": version, "summary": summary})
+        return rows
 
 
 class PolicyKind(models.TextChoices):
@@ -142,7 +147,17 @@ class PolicyPage(PolicyRoutesMixin, Page):
         blank=True,
         help_text=_(
             "When this version starts to govern new orders. Blank: when it is published. "
-            "Never before the previous version's."
+            "Always after the version in force; two versions never share an instant."
+        ),
+    )
+    schedule_choice = models.CharField(
+        _("while a version is scheduled"),
+        max_length=16,
+        blank=True,
+        choices=ScheduleChoice,
+        help_text=_(
+            "Asked only while a published version waits for its effective date: this "
+            "version either replaces it or takes effect after it."
         ),
     )
     change_reason = models.TextField(
@@ -151,6 +166,16 @@ class PolicyPage(PolicyRoutesMixin, Page):
         help_text=_(
             "Required to submit to Legal review: why this version changes the policy. "
             "Recorded, with the approval, in the version and its hash."
+        ),
+    )
+    # Only legal approvers fill it (PolicyPageForm); never translated nor synchronised.
+    prose_override_reason = models.TextField(
+        _("legal override of numbers typed by hand"),
+        blank=True,
+        help_text=_(
+            "Legal approvers only: why numbers typed in the clauses or the summary may "
+            "differ from the rules. Without it, such numbers block the submission to "
+            "Legal review. Recorded in the page history."
         ),
     )
     # Scope.
@@ -230,8 +255,10 @@ class PolicyPage(PolicyRoutesMixin, Page):
         FieldPanel("kind"),
         FieldPanel("summary"),
         FieldPanel("effective_from"),
+        FieldPanel("schedule_choice", widget=forms.RadioSelect),
         FieldPanel("change_reason"),
         FieldPanel("clauses"),
+        FieldPanel("prose_override_reason"),
     ]
     rules_panels = [
         MultiFieldPanel(

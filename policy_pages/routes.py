@@ -6,13 +6,14 @@ import logging
 
 from django.http import Http404
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 
 from . import services
+from .archive import ArchiveUnavailable, archive_response
 from .cache import policy_cache_generation
 from .diff import compare_versions
 from .read_check import tampered_versions
+from .timeline import VersionStatus, policy_timeline
 
 logger = logging.getLogger(__name__)
 
@@ -44,25 +45,27 @@ class PolicyRoutesMixin(RoutablePageMixin):
             status=503,
         )
 
-    def _version_context(self, version, in_force):
-        now = timezone.now()
+    def _version_context(self, version, timeline):
+        status = timeline.status(version)
         return {
             "version": version,
             "localized": services.text_for(version, self.locale_id),
-            "in_force": in_force,
-            "is_current": in_force is not None and in_force.pk == version.pk,
-            "is_scheduled": version.effective_from > now,
-            "is_superseded": in_force is not None and version.number < in_force.number,
+            "in_force": timeline.in_force,
+            "is_current": status == VersionStatus.IN_FORCE,
+            "is_scheduled": status == VersionStatus.SCHEDULED,
+            "is_previous": status == VersionStatus.PREVIOUS,
+            "is_superseded": status == VersionStatus.SUPERSEDED,
         }
 
     @path("")
     def current(self, request):
-        in_force, upcoming = services.current_and_next(self.source_page)
+        timeline = policy_timeline(self.source_page)
+        in_force, upcoming = timeline.in_force, timeline.upcoming
         if in_force is None:
             raise Http404
         if refused := self._refuse_tampered(request, in_force, upcoming):
             return refused
-        context = self._version_context(in_force, in_force)
+        context = self._version_context(in_force, timeline)
         context["upcoming"] = upcoming
         return self._render(request, "policy_pages/policy_page.html", context)
 
@@ -78,14 +81,33 @@ class PolicyRoutesMixin(RoutablePageMixin):
     @path("v/<int:number>/", name="version")
     def version(self, request, number):
         source = self.source_page
-        version = source.versions.filter(number=number).first()
+        timeline = policy_timeline(source)
+        version = next((v for v in timeline.versions if v.number == number), None)
         if version is None:
             raise Http404
         if refused := self._refuse_tampered(request, version):
             return refused
-        context = self._version_context(version, services.version_in_force(source))
+        context = self._version_context(version, timeline)
         context["permalink"] = True
         return self._render(request, "policy_pages/policy_page.html", context)
+
+    @path("v/<int:number>/pdf/", name="archive")
+    def archive(self, request, number):
+        """The version's archived PDF in the page's language (archive.py)."""
+        version = self.source_page.versions.filter(number=number).first()
+        if version is None:
+            raise Http404
+        if refused := self._refuse_tampered(request, version):
+            return refused
+        try:
+            return archive_response(version, self.locale, self.slug)
+        except ArchiveUnavailable:
+            return TemplateResponse(
+                request,
+                "policy_pages/archive_unavailable.html",
+                {**self.get_context(request), "version": version},
+                status=503,
+            )
 
     @path("compare/<int:a>/<int:b>/", name="compare")
     def compare(self, request, a, b):
@@ -97,6 +119,13 @@ class PolicyRoutesMixin(RoutablePageMixin):
             return refused
         old_text = services.text_for(old, self.locale_id)
         new_text = services.text_for(new, self.locale_id)
+        missing = [v for v, text in ((old, old_text), (new, new_text)) if text.is_fallback]
+        if missing:
+            # One language on both sides: where either side lacks the reader's,
+            # both sides are the source text, and the page says so.
+            source_locale = self.source_page.locale_id
+            old_text = services.text_for(old, source_locale)
+            new_text = services.text_for(new, source_locale)
         return self._render(
             request,
             "policy_pages/policy_compare.html",
@@ -104,6 +133,7 @@ class PolicyRoutesMixin(RoutablePageMixin):
                 "old": old,
                 "new": new,
                 "comparison": compare_versions(old, old_text.text, new, new_text.text),
-                "is_fallback": old_text.is_fallback or new_text.is_fallback,
+                "untranslated": missing,
+                "compared_language": old_text.text.locale,
             },
         )

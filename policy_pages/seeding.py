@@ -21,6 +21,7 @@ from core.localization import publish_translation
 from . import demo_content as demo
 from .models import PolicyIndexPage, PolicyPage, PolicyShippingOption
 from .services import record_version, recording_paused
+from .translations import PolicyVersionTranslation, TranslationStatus, sign_off, write_text
 from .workflow import LegalReviewTask
 
 EDITOR_PERMISSIONS = ("add_page", "change_page")
@@ -154,6 +155,19 @@ def _publish_version(page: PolicyPage, spec: dict, workflow, editor, legal) -> N
     record_version(page, revision, published_by=legal, now=min(effective, timezone.now()))
 
 
+def _sign_off_translations(page: PolicyPage, legal) -> None:
+    """The demo's translations, submitted by publishing them, signed off by
+    the demo's legal approver (or, seeding bare policies, recorded unsigned)."""
+    pending = PolicyVersionTranslation.objects.filter(
+        version__policy=page, status=TranslationStatus.SUBMITTED
+    ).select_related("version", "locale")
+    for translation in pending:
+        if legal is not None:
+            sign_off(translation.pk, legal)
+        else:
+            write_text(translation, None, timezone.now())
+
+
 @transaction.atomic
 def seed_policies(home=None, users=None):
     from django.contrib.auth import get_user_model
@@ -176,6 +190,7 @@ def seed_policies(home=None, users=None):
             _publish_version(page, spec, workflow, editor, legal)
             for code in spec["languages"]:
                 publish_translation(page, code, demo.strings_for(code))
+            _sign_off_translations(page, legal)
     if not PolicyPage.objects.filter(slug=demo.SELLER_POLICY["slug"], locale=home.locale).exists():
         spec = demo.SELLER_POLICY
         page = PolicyPage(title=spec["title"], slug=spec["slug"])
@@ -184,3 +199,4 @@ def seed_policies(home=None, users=None):
         _publish_version(page, spec, workflow, editor, legal)
         for code in ("fr", "de"):
             publish_translation(page, code, demo.strings_for(code))
+        _sign_off_translations(page, legal)

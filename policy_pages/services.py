@@ -13,11 +13,14 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from wagtail.log_actions import get_active_log_context
+from wagtail.log_actions import get_active_log_context, log
 from wagtail.models import TaskState, WorkflowState
 from wagtail.rich_text import expand_db_html
 
 from .cache import bump_policy_cache
+from .scheduling import plan_schedule
+from .timeline import VersionRow, policy_timeline
+from .translations import TranslationError, submit_translation
 from .versions import (
     GENESIS_HASH,
     PolicyChainHead,
@@ -111,25 +114,25 @@ def latest_version(policy) -> PolicyVersion | None:
 def record_version(page, revision, *, published_by=None, now: datetime | None = None):
     """Write the next immutable version of a source policy page.
 
-    effective_from is the later of the page's requested date and the publish
-    time (a version never governs the past), and never before the previous
-    version's.
+    When it takes effect and which scheduled versions it supersedes follow the
+    editor's schedule choice (scheduling.py): never in the past, never on the
+    instant of another version.
     """
     now = now or timezone.now()
     rules = page.build_rules()
     previous = (
         PolicyVersion.objects.select_for_update().filter(policy=page).order_by("-number").first()
     )
-    effective_from = max(page.effective_from or now, now)
-    if previous is not None:
-        effective_from = max(effective_from, previous.effective_from)
+    plan = plan_schedule(
+        policy_timeline(page, now), page.effective_from, page.schedule_choice or "", now
+    )
     approval = approval_of(page, revision)
     version = PolicyVersion(
         policy=page,
         number=(previous.number + 1) if previous else 1,
         kind=page.kind,
         seller_ref=page.seller_ref,
-        effective_from=effective_from,
+        effective_from=plan.effective_from,
         rules_json=rules.to_canonical_json(),
         revision=revision,
         published_at=now,
@@ -148,6 +151,14 @@ def record_version(page, revision, *, published_by=None, now: datetime | None = 
     source_text.version = version
     source_text.hash = source_text.compute_hash()
     source_text.save()
+    for superseded in plan.supersedes:
+        PolicyVersionMarket.objects.filter(version=superseded).mark_superseded(version, now)
+        log(
+            instance=page,
+            action="policy_pages.supersede_version",
+            user=published_by,
+            data={"superseded": superseded.number, "by": version.number},
+        )
     PolicyVersionMarket.objects.bulk_create(
         PolicyVersionMarket(
             version=version,
@@ -192,24 +203,39 @@ def version_translated_by(source, translated_page) -> PolicyVersion | None:
     )
 
 
-@transaction.atomic
-def attach_translation(page, revision, *, now: datetime | None = None):
-    """Store a published translation's text with the version it translates:
-    the latest version whose rules equal the translation's synchronised rules.
-    A version's text in a locale is written once."""
-    now = now or timezone.now()
+def attach_translation(page, revision, *, user=None, now: datetime | None = None):
+    """A published wagtail-localize translation of the latest version becomes
+    that version's submitted translation, awaiting legal sign-off
+    (translations.py); readers see it once signed. An incomplete one (segments
+    left in the source language) is not submitted: the page's history says why."""
     source = source_policy_page(page)
     version = version_translated_by(source, page)
     if version is None:
         logger.warning("Translation %s matches no version of policy %s", page.pk, source.pk)
         return None
-    if PolicyVersionText.objects.filter(version=version, locale=page.locale).exists():
+    snapshot = text_snapshot(page)
+    try:
+        return submit_translation(
+            version,
+            page.locale,
+            title=snapshot["title"],
+            summary=snapshot["summary"],
+            clauses=snapshot["clauses"],
+            user=user,
+            now=now,
+        )
+    except TranslationError as error:
+        log(
+            instance=source,
+            action="policy_pages.translation_incomplete",
+            user=user,
+            data={
+                "version": version.number,
+                "language": page.locale.language_code,
+                "gaps": error.messages,
+            },
+        )
         return None
-    text = _new_text(version, page, revision, now)
-    text.hash = text.compute_hash()
-    text.save()
-    transaction.on_commit(bump_policy_cache)
-    return text
 
 
 # Demo seeding writes versions with chosen dates itself; it pauses the hook.
@@ -233,81 +259,39 @@ def on_policy_published(page, revision) -> None:
     if source_policy_page(page).pk == page.pk:
         record_version(page, revision, published_by=published_by)
     else:
-        attach_translation(page, revision)
+        # The translator: who saved the translated revision, else who published it.
+        translator = getattr(revision, "user", None) or published_by
+        attach_translation(page, revision, user=translator)
 
 
 # --- reading versions --------------------------------------------------------
-
-
-class VersionStatus:
-    IN_FORCE = "in_force"
-    SCHEDULED = "scheduled"
-    PREVIOUS = "previous"
-
-
-@dataclass(frozen=True)
-class VersionRow:
-    version: PolicyVersion
-    effective_to: datetime | None
-    status: str
+# Every reader asks the one policy timeline (timeline.PolicyTimeline).
 
 
 def version_timeline(policy, now: datetime | None = None) -> list[VersionRow]:
     """Every version of a policy with its effective range and status, newest first."""
-    now = now or timezone.now()
-    versions = list(
-        PolicyVersion.objects.filter(policy=policy)
-        .select_related("published_by", "approved_by")
-        .order_by("number")
-    )
-    rows = []
-    in_force = next((v for v in reversed(versions) if v.effective_from <= now), None)
-    for index, version in enumerate(versions):
-        following = versions[index + 1] if index + 1 < len(versions) else None
-        if version.effective_from > now:
-            status = VersionStatus.SCHEDULED
-        elif version == in_force:
-            status = VersionStatus.IN_FORCE
-        else:
-            status = VersionStatus.PREVIOUS
-        rows.append(VersionRow(version, following.effective_from if following else None, status))
-    return list(reversed(rows))
+    return policy_timeline(policy, now).rows()
 
 
 def current_and_next(policy, now: datetime | None = None):
     """The version in force now and the next scheduled one, in one query."""
-    now = now or timezone.now()
-    current = upcoming = None
-    for version in PolicyVersion.objects.filter(policy=policy).order_by("effective_from", "number"):
-        if version.effective_from <= now:
-            current = version
-        elif upcoming is None:
-            upcoming = version
-    return current, upcoming
+    timeline = policy_timeline(policy, now)
+    return timeline.in_force, timeline.upcoming
 
 
 def version_in_force(policy, at: datetime | None = None) -> PolicyVersion | None:
-    at = at or timezone.now()
-    return (
-        PolicyVersion.objects.filter(policy=policy, effective_from__lte=at)
-        .order_by("-effective_from", "-number")
-        .first()
-    )
+    return policy_timeline(policy).at(at or timezone.now())
 
 
 def next_scheduled_version(policy, now: datetime | None = None) -> PolicyVersion | None:
-    now = now or timezone.now()
-    return (
-        PolicyVersion.objects.filter(policy=policy, effective_from__gt=now)
-        .order_by("effective_from", "number")
-        .first()
-    )
+    return policy_timeline(policy, now).upcoming
 
 
 @dataclass(frozen=True)
 class LocalizedText:
     text: PolicyVersionText
     is_fallback: bool  # True when the reader's locale has no text for this version
+    language_code: str = ""  # the text's own language (for lang="…" on a fallback)
 
 
 def text_for(version: PolicyVersion, locale_id: int) -> LocalizedText | None:
@@ -316,4 +300,6 @@ def text_for(version: PolicyVersion, locale_id: int) -> LocalizedText | None:
     if locale_id in texts:
         return LocalizedText(texts[locale_id], is_fallback=False)
     source = next((t for t in texts.values() if t.page_id == version.policy_id), None)
-    return LocalizedText(source, is_fallback=True) if source else None
+    if source is None:
+        return None
+    return LocalizedText(source, is_fallback=True, language_code=source.locale.language_code)

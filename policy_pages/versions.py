@@ -154,19 +154,51 @@ class PolicyVersion(ImmutableModel):
         return sha256_hex(self.hashed_content(source_text) + self.previous_hash)
 
 
+class PolicyVersionMarketQuerySet(ImmutableQuerySet):
+    def mark_superseded(self, by: PolicyVersion, at: datetime) -> int:
+        """The one change these rows accept (the database triggers allow it and
+        nothing else): a scheduled version replaced before it came into force
+        leaves the timeline, once and for good."""
+        return models.QuerySet.update(
+            self.filter(superseded_by__isnull=True), superseded_by=by, superseded_at=at
+        )
+
+
 class PolicyVersionMarket(ImmutableModel):
     """One row per market of a version: the index the in-force lookup reads.
-    Scope columns are copied from the version so the lookup is one index scan."""
+    Scope columns are copied from the version so the lookup is one index scan.
+
+    Two live rows of one scope never share an instant (the database refuses
+    it): no reader has to guess which of two versions is in force."""
 
     version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="markets")
     market = models.CharField(max_length=2)
     kind = models.CharField(max_length=16)
     seller_ref = models.CharField(max_length=64, blank=True)
     effective_from = models.DateTimeField()
+    superseded_by = models.ForeignKey(
+        PolicyVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("superseded by"),
+    )
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+
+    objects = PolicyVersionMarketQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["version", "market"], name="unique_version_market")
+            models.UniqueConstraint(fields=["version", "market"], name="unique_version_market"),
+            models.UniqueConstraint(
+                fields=["market", "kind", "seller_ref", "effective_from"],
+                condition=models.Q(superseded_by__isnull=True),
+                name="one_version_per_scope_instant",
+                violation_error_message=_(
+                    "Another version of this scope already takes effect at this instant."
+                ),
+            ),
         ]
         indexes = [
             models.Index(
@@ -190,7 +222,20 @@ class PolicyVersionText(ImmutableModel):
     summary = models.CharField(max_length=255, blank=True)
     clauses = models.JSONField(default=list)  # [{"anchor", "heading", "html"}]
     published_at = models.DateTimeField()
+    # A translation's translator and legal signer (translations.py). Nullable
+    # so that adding them left stored rows and SQLite's triggers untouched;
+    # NULL hash_format marks texts hashed without them.
+    translated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True)
+    hash_format = models.PositiveSmallIntegerField(null=True)
     hash = models.CharField(max_length=64)
+
+    HASH_FORMAT = 2
 
     class Meta:
         verbose_name = _("policy version text")
@@ -202,14 +247,21 @@ class PolicyVersionText(ImmutableModel):
         return f"{self.version} ({self.locale_id})"
 
     def hashed_content(self) -> str:
-        return canonical_json(
-            {
-                "locale": self.locale.language_code,
-                "title": self.title,
-                "summary": self.summary,
-                "clauses": self.clauses,
-            }
-        )
+        content = {
+            "locale": self.locale.language_code,
+            "title": self.title,
+            "summary": self.summary,
+            "clauses": self.clauses,
+        }
+        if (self.hash_format or 1) >= 2:
+            content["translated_by"] = self.translated_by_id
+            content["signed_off_by"] = self.signed_off_by_id
+            content["signed_off_at"] = _utc(self.signed_off_at)
+        return canonical_json(content)
+
+    @property
+    def is_source(self) -> bool:
+        return self.page_id == self.version.policy_id
 
     def compute_hash(self) -> str:
         # Chained to the version it translates: a text cannot be moved to another.

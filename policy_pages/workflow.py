@@ -95,3 +95,12 @@ class LegalReviewTask(GroupApprovalTask):
             "Members of the chosen groups approve, which publishes; never the person "
             "who submitted or last edited the version."
         )
+
+
+def is_legal_approver(user) -> bool:
+    """Members of a group that approves an active Legal review, and superusers."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or (
+        LegalReviewTask.objects.filter(active=True, groups__user=user).exists()
+    )

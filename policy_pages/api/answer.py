@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
 from ..cache import policy_cache_generation
 from ..http import apply_cors, etag_matches, make_etag, not_modified, set_public_cache
 from ..presentation import one_line_summary
+from ..prose import render_text
 from ..read_check import VersionTampered, check_served
 from ..rules import PolicyRules
 from ..services import text_for
@@ -45,6 +47,7 @@ class PolicyAnswer:
     is_fallback: bool  # no text in the requested language: the source text's title
     permalink: str | None
     summary: str
+    description: str | None = None  # the version's own summary, its rule values filled in
 
 
 def find_answer(request: HttpRequest, query: PolicyQuery) -> PolicyAnswer | None:
@@ -57,6 +60,7 @@ def find_answer(request: HttpRequest, query: PolicyQuery) -> PolicyAnswer | None
     codes = _locale_codes()
     locale_id = next((pk for pk, code in codes.items() if code == query.lang), None)
     page = _page_in_locale(version.policy, locale_id)
+    prefetch_related_objects([version], "texts")  # the title and the description read them
     title, title_locale_id, is_fallback = _title(version, locale_id)
     rules = version.rules
     return PolicyAnswer(
@@ -67,6 +71,7 @@ def find_answer(request: HttpRequest, query: PolicyQuery) -> PolicyAnswer | None
         is_fallback=is_fallback,
         permalink=_permalink(request, page, version.number),
         summary=one_line_summary(rules, query.category_path),
+        description=_description(version, locale_id, rules),
     )
 
 
@@ -99,6 +104,14 @@ def _title(version: PolicyVersion, locale_id: int | None) -> tuple[str, int, boo
     return localized.text.title, localized.text.locale_id, localized.is_fallback
 
 
+def _description(version: PolicyVersion, locale_id: int | None, rules: PolicyRules) -> str | None:
+    """The summary its editors wrote, in the title's language, with the version's
+    rule values formatted in the requested language (prose.py)."""
+    localized = text_for(version, locale_id) if locale_id is not None else None
+    summary = localized.text.summary if localized and localized.text else ""
+    return render_text(summary, rules) if summary else None
+
+
 def _permalink(request: HttpRequest, page, number: int) -> str | None:
     url = page.get_url(request)
     if not url:  # the page is not under any site
@@ -116,6 +129,7 @@ def next_change(query: PolicyQuery) -> datetime | None:
             kind=POLICY_KIND,
             seller_ref__in=sellers,
             effective_from__gt=timezone.now(),
+            superseded_by__isnull=True,
         )
         .order_by("effective_from")
         .values_list("effective_from", flat=True)

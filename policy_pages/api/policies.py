@@ -58,6 +58,7 @@ def answer_data(query: PolicyQuery, answer: PolicyAnswer) -> dict:
         "title_lang": answer.title_lang,
         "fallback": answer.is_fallback,
         "summary": answer.summary,
+        "description": answer.description,
         "permalink": answer.permalink,
         "seller": version.seller_ref or None,
         "markets": list(answer.rules.markets),

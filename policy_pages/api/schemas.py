@@ -41,6 +41,12 @@ class PolicyInForceOut(Schema):
         "source title is given."
     )
     summary: str = Field(examples=["30-day returns · free drop-off"])
+    description: str | None = Field(
+        description="The version's own one-line summary, as its editors wrote it (in the "
+        "language of the title), with the rule values it cites filled in and formatted in "
+        "lang; null when it has none.",
+        examples=["Returns within 45 days of delivery, free drop-off returns."],
+    )
     permalink: str | None = Field(json_schema_extra={"format": "uri"})
     seller: str | None
     markets: list[str]

@@ -120,6 +120,7 @@ def _republish(policy, reword=None):
     page.clauses = raw
     page.change_reason = "Reworded clause" if reword else "Proofread, no change of wording"
     page.effective_from = latest_version(policy).effective_from + datetime.timedelta(days=1)
+    page.schedule_choice = "after"
     page.save_revision().publish()
     return latest_version(policy)
 

@@ -30,3 +30,19 @@ def policy_editor(policies):
 @pytest.fixture
 def legal_approver(policies):
     return _member_of("Legal approvers")
+
+
+@pytest.fixture
+def roles(policies):
+    """One staff member per role of the demo, and a superuser."""
+    from accounts.demo import ensure_staff_groups
+
+    ensure_staff_groups()
+    return {
+        "editor": _member_of("Policy editors"),
+        "legal": _member_of("Legal approvers"),
+        "other_legal": _member_of("Legal approvers"),
+        "returns": _member_of("Returns staff"),
+        "seller": _member_of("Seller staff"),
+        "admin": StaffUserFactory(with_totp=True, is_superuser=True),
+    }

@@ -317,6 +317,7 @@ def test_publishing_a_new_version_invalidates_cached_answers(
 
     page = demo_policies
     page.window_days = 50
+    page.schedule_choice, page.effective_from = "after", v3.effective_from + timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=True):
         with recording_paused():
             revision = page.save_revision()

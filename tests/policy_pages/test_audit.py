@@ -309,6 +309,8 @@ QUERY_BUDGET = 20
 
 
 def add_versions(policy, count):
+    # The demo's scheduled v3 gives way to the first; each takes effect when recorded.
+    policy.schedule_choice, policy.effective_from = "replace", None
     for _ in range(count):
         record_version(policy, policy.latest_revision)
 

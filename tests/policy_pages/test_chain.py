@@ -77,6 +77,11 @@ def delete_version(version):
     with triggers_lifted(VERSION_TABLE, TEXT_TABLE, MARKET_TABLE) as cursor:
         cursor.execute(f"DELETE FROM {MARKET_TABLE} WHERE version_id = %s", [version.pk])
         cursor.execute(f"DELETE FROM {TEXT_TABLE} WHERE version_id = %s", [version.pk])
+        # The working copies of its translations (not immutable): the rows that point to it.
+        cursor.execute(
+            "DELETE FROM policy_pages_policyversiontranslation WHERE version_id = %s",
+            [version.pk],
+        )
         cursor.execute(f"DELETE FROM {VERSION_TABLE} WHERE id = %s", [version.pk])
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import TaskState, WorkflowState
 from wagtail.test.utils import WagtailTestUtils
 from wagtail.test.utils.form_data import (
@@ -13,6 +14,7 @@ from wagtail.test.utils.form_data import (
     streamfield,
 )
 
+from policy_pages.services import version_in_force
 from policy_pages.versions import PolicyVersion
 
 pytestmark = pytest.mark.django_db
@@ -115,10 +117,12 @@ def test_an_effective_date_before_the_previous_version_is_a_validation_error(
     latest = PolicyVersion.objects.filter(policy=policies).order_by("-number").first()
     data = edit_form_data(client, policies)
     data["effective_from"] = (latest.effective_from - timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
+    data["schedule_choice"] = "after"
 
     response = post_edit(client, policies, data, "action-publish")
 
-    assert "The effective date cannot be before that of version 3" in response.content.decode()
+    assert "Version 3 takes effect on" in response.content.decode()
+    assert "give a later date and time" in response.content.decode()
     assert versions_of(policies) == 3
 
 
@@ -127,6 +131,7 @@ def test_lawful_but_risky_settings_are_submitted_with_a_warning(client, policies
     data = edit_form_data(client, policies)
     data["restocking_fee_percent"] = "5"
     data["effective_from"] = ""
+    data["schedule_choice"] = "replace"
     data["change_reason"] = "Restocking fee on opened items."
 
     response = post_edit(client, policies, data, "action-submit")
@@ -160,6 +165,7 @@ def test_legal_review_submit_then_approve_publishes_the_next_version(
     data = edit_form_data(client, policies)
     data["window_days"] = "40"
     data["effective_from"] = ""
+    data["schedule_choice"] = "replace"
     data["change_reason"] = "Longer window for the holidays."
     response = post_edit(client, policies, data, "action-submit")
     assert response.status_code == 302
@@ -183,6 +189,8 @@ def test_legal_review_submit_then_approve_publishes_the_next_version(
     assert version.approved_by == legal_approver
     assert version.approved_at is not None
     assert version.published_by == legal_approver
-    # Never before the previous (scheduled) version: v4 takes effect with it and supersedes it.
+    # The editor chose to replace the scheduled v3: v4 is in force now, v3 never will be.
     v3 = PolicyVersion.objects.get(policy=policies, number=3)
-    assert version.effective_from == v3.effective_from
+    assert set(v3.markets.values_list("superseded_by", flat=True)) == {version.pk}
+    assert version.effective_from <= timezone.now()
+    assert version_in_force(policies) == version

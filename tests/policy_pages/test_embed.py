@@ -198,6 +198,7 @@ def test_publishing_changes_the_embed(client, demo_policies, django_capture_on_c
     )
 
     demo_policies.window_days = 60
+    demo_policies.schedule_choice = "replace"
     with django_capture_on_commit_callbacks(execute=True):
         with recording_paused():
             revision = demo_policies.save_revision()

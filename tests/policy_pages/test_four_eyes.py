@@ -37,25 +37,11 @@ def member_of(group_name):
     return user
 
 
-@pytest.fixture
-def roles(policies):
-    from accounts.demo import ensure_staff_groups
-
-    ensure_staff_groups()
-    return {
-        "editor": member_of("Policy editors"),
-        "legal": member_of("Legal approvers"),
-        "other_legal": member_of("Legal approvers"),
-        "returns": member_of("Returns staff"),
-        "seller": member_of("Seller staff"),
-        "admin": StaffUserFactory(with_totp=True, is_superuser=True),
-    }
-
-
 def submit(client, page, user, **changes):
     client.force_login(user)
     data = edit_form_data(client, page)
     data["effective_from"] = ""
+    data["schedule_choice"] = "replace"
     data["change_reason"] = REASON
     for field, value in changes.items():
         data[field] = value
@@ -144,6 +130,7 @@ def test_no_role_sees_or_can_use_a_direct_publish(client, policies, roles):
     data = edit_form_data(client, policies)
     data["window_days"] = "40"
     data["effective_from"] = ""
+    data["schedule_choice"] = "replace"
     post_edit(client, policies, data, "action-publish")
 
     assert versions_of(policies) == 3
@@ -196,6 +183,7 @@ def test_the_last_editor_cannot_approve(client, policies, roles):
     # The approver edits during the review: the revision to publish is now theirs.
     page = type(policies).objects.get(pk=policies.pk)
     page.window_days = 41
+    page.schedule_choice = "replace"
     page.save_revision(user=legal)
 
     assert "approve" not in action_names(policies, legal)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def publish_new_version(page, **changes):
     for field, value in changes.items():
         setattr(page, field, value)
-    page.effective_from = None
+    page.effective_from, page.schedule_choice = None, "replace"
     revision = page.save_revision()
     revision.publish()
     page.refresh_from_db()
@@ -41,6 +41,12 @@ def test_a_translation_published_later_attaches_to_the_version_it_translates(
 
     with django_capture_on_commit_callbacks(execute=True):
         translate(policies, "de", demo_content.strings_for("de"))
+        # Legal signs the submitted German text off (test_version_translations.py).
+        from policy_pages.translations import PolicyVersionTranslation, sign_off
+        from tests.factories import StaffUserFactory
+
+        pending = PolicyVersionTranslation.objects.get(version=v4)
+        sign_off(pending.pk, StaffUserFactory(with_totp=True, is_superuser=True))
 
     german = PolicyVersionText.objects.get(version=v4, locale__language_code="de")
     assert german.title == "Rückgaberichtlinie"
@@ -73,6 +79,7 @@ def test_scheduled_publishing_writes_the_version_when_the_page_goes_live(
 
     go_live = timezone.now() + timezone.timedelta(days=60)
     policies.window_days = 35
+    policies.schedule_choice, policies.effective_from = "replace", None
     policies.go_live_at = go_live
     revision = policies.save_revision(approved_go_live_at=go_live)
     revision.publish()
@@ -92,15 +99,17 @@ def test_scheduled_publishing_writes_the_version_when_the_page_goes_live(
     version = PolicyVersion.objects.filter(policy=policies).order_by("-number").first()
     assert version.number == 4
     assert version.rules.window_days == 35
-    # Never before the scheduled v3: it takes effect with it.
+    # It replaced the scheduled v3, which never comes into force.
     v3 = PolicyVersion.objects.get(policy=policies, number=3)
-    assert version.effective_from >= v3.effective_from
+    assert v3.markets.filter(superseded_by=version).count() == v3.markets.count() > 0
+    assert version.effective_from <= timezone.now()
     assert PolicyPage.objects.get(pk=policies.pk).live
 
 
 def test_record_version_is_numbered_under_a_row_lock_and_chained(policies):
     page = policies
     page.window_days = 31
+    page.schedule_choice = "replace"
     revision = page.save_revision()
     version = record_version(page, revision, now=timezone.now())
 
