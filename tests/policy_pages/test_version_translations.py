@@ -269,7 +269,7 @@ def test_compare_diffs_one_language_and_says_when_a_side_lacks_it(client, polici
     german_page = client.get("/de/policies/return-policy/compare/1/2/").content.decode()
 
     # v2 has no German text: both sides are compared in English, and the page says so.
-    assert "Version 2 is not available in your language yet." in german_page
+    assert "Version 2 ist noch nicht in Ihrer Sprache verfügbar." in german_page
     assert german_page.count('class="change') == english.count('class="change')
     assert '<ul class="changes" lang="en">' in german_page
 
