@@ -16,18 +16,14 @@ from wagtail.log_actions import LogFormatter, log
 from wagtail.models import PageLogEntry
 
 from .prose import contradicting_numbers
-from .workflow import LegalReviewTask
+from .workflow import is_legal_approver
 
 OVERRIDE_ACTION = "policy_pages.prose_override"
 
 
 def may_override(user) -> bool:
     """Members of a group that approves the Legal review, and superusers."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return LegalReviewTask.objects.filter(active=True, groups__user=user).exists()
+    return is_legal_approver(user)
 
 
 def override_reason(page) -> str:

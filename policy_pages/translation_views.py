@@ -25,7 +25,6 @@ from wagtail.models import Locale
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.rich_text import expand_db_html
 
-from .models import PolicyPage
 from .translations import (
     PolicyVersionTranslation,
     TranslationError,
@@ -33,6 +32,7 @@ from .translations import (
     sign_off,
     source_text,
     submit_translation,
+    translated_page,
 )
 from .versions import PolicyVersion, PolicyVersionText
 from .workflow import is_legal_approver
@@ -42,14 +42,8 @@ TRANSLATE_URL_NAME = "policy_pages_translate_version"
 REVIEW_URL_NAME = "policy_pages_review_translation"
 
 
-def _page_in(version: PolicyVersion, locale) -> PolicyPage | None:
-    return PolicyPage.objects.filter(
-        translation_key=version.policy.translation_key, locale=locale
-    ).first()
-
-
 def can_translate(user, version: PolicyVersion, locale) -> bool:
-    page = _page_in(version, locale) or version.policy
+    page = translated_page(version, locale) or version.policy
     return page.permissions_for_user(user).can_edit()
 
 
