@@ -30,8 +30,40 @@ DEMO_USERS = (
     ),
     DemoUser("editor@example.com", "Emma", "Editor", "policy editor", ("Policy editors",), True),
     DemoUser("legal@example.com", "Louis", "Legal", "legal approver", ("Legal approvers",), True),
-    DemoUser("returns@example.com", "Rita", "Returns", "returns staff", ("Returns staff",), True),
-    DemoUser("seller@example.com", "Sam", "Seller", "seller staff", ("Seller staff",), True),
+    DemoUser(
+        "operator@example.com",
+        "Olivia",
+        "Operator",
+        "operator staff (every seller)",
+        ("Returns staff",),
+        True,
+    ),
+    DemoUser(
+        "returns@example.com",
+        "Rita",
+        "Returns",
+        "returns staff (operator)",
+        ("Returns staff",),
+        True,
+    ),
+    # Members of one seller each (return_portal.seeding.DEMO_SELLER_STAFF: accounts
+    # knows no sellers).
+    DemoUser(
+        "seller@example.com",
+        "Sam",
+        "Seller",
+        "seller staff (Maison Durand)",
+        ("Seller staff",),
+        True,
+    ),
+    DemoUser(
+        "seller2@example.com",
+        "Lena",
+        "Lumière",
+        "seller staff (Atelier Lumière)",
+        ("Seller staff",),
+        True,
+    ),
     DemoUser("buyer@example.com", "Bea", "Buyer", "buyer", language="en"),
     DemoUser("acheteur@example.com", "Camille", "Martin", "buyer (French)", language="fr"),
 )

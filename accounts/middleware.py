@@ -1,13 +1,10 @@
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
-from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from .mfa import has_totp, requires_mfa
+from .mfa import staff_mfa_redirect
 
 ADMIN_PREFIX = "/admin/"
 # The login page itself sits under /admin/ and must stay reachable.
@@ -15,24 +12,20 @@ EXEMPT_PATHS = ("/admin/login/", "/admin/logout/")
 
 
 class StaffMFARequiredMiddleware:
-    """Send staff without a TOTP authenticator to enrol before the admin works."""
+    """The admin is staff-only: staff without a TOTP authenticator are sent to
+    enrol one, and a session that has not passed TOTP to confirm a code, before
+    any admin page opens (accounts.mfa). Staff-only views outside /admin/ are
+    wrapped in `accounts.mfa.staff_only` instead; public pages are unaffected."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         path = request.path_info
-        if (
-            path.startswith(ADMIN_PREFIX)
-            and not path.startswith(EXEMPT_PATHS)
-            and requires_mfa(request.user)
-            and not has_totp(request.user)
-        ):
-            messages.warning(
-                request,
-                _("Set up an authenticator app before using the admin: staff accounts need it."),
-            )
-            return redirect("mfa_activate_totp")
+        if path.startswith(ADMIN_PREFIX) and not path.startswith(EXEMPT_PATHS):
+            response = staff_mfa_redirect(request)
+            if response is not None:
+                return response
         return self.get_response(request)
 
 

@@ -14,6 +14,7 @@ from marketplace.auth import SECURITY_SCHEME_NAME, TokenAuth
 from policy_pages.api import orders, policies
 from policy_pages.http import apply_cors
 from return_portal import api as return_portal_api
+from store_credit import api as store_credit_api
 
 
 def _storefront_cors(view):
@@ -45,5 +46,8 @@ api = ReturnsHubApi(
 api.add_router("", policies.router)
 api.add_router("", orders.router)
 api.add_router("", return_portal_api.router)
+api.add_router("", return_portal_api.returns_router)
+api.add_router("", return_portal_api.tracking_router)
+api.add_router("", store_credit_api.router)
 
 api.extend_schema(policies.document_embeds)

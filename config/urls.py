@@ -10,12 +10,16 @@ from accounts import views as account_views
 from config.api import api
 from core import views as core_views
 from helpcenter.sitemaps import LocalizedSitemap
+from marketplace import admin_history
 
 # Not translated by URL prefix: the admin (it follows each user's admin
 # language), machine endpoints (API, sitemap, health) and documents.
 urlpatterns = [
     # Staff sign in through allauth's login so its MFA stage always applies.
     path("admin/login/", account_views.admin_login, name="admin_login"),
+    # Wagtail's site history, scoped to the objects each user may see.
+    path("admin/reports/site-history/", admin_history.site_history),
+    path("admin/reports/site-history/results/", admin_history.site_history_results),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),

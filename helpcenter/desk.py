@@ -27,6 +27,7 @@ from core.outbox import messages_about, queue_email
 
 from .choices import SupportStatus
 from .models import ReferenceCounter, SupportAttachment, SupportReply, SupportRequest
+from .support_scope import may_see
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +68,11 @@ def transition_error(current: str, new: str) -> ValidationError:
     )
 
 
-def _check_staff(user) -> None:
-    """Staff actions need the inbox's change permission; `user` None is the system."""
-    if user is not None and not user.has_perm(STAFF_PERMISSION):
+def _check_staff(user, support: SupportRequest) -> None:
+    """Staff actions need the inbox's change permission and a request in their
+    scope (support_scope: seller staff act only on their sellers'); `user` None
+    is the system."""
+    if user is not None and not (user.has_perm(STAFF_PERMISSION) and may_see(user, support)):
         raise PermissionDenied
 
 
@@ -196,7 +199,7 @@ def create_support_request(
 def add_reply(support: SupportRequest, user, body: str, status: str | None = None) -> SupportReply:
     """A staff reply, emailed to the buyer. The request then waits on the buyer,
     unless `status` says otherwise or it was solved already."""
-    _check_staff(user)
+    _check_staff(user, support)
     with transaction.atomic():
         locked = _locked(support)
         reply = SupportReply.objects.create(request=locked, author=user, body=body.strip())
@@ -218,7 +221,7 @@ def add_reply(support: SupportRequest, user, body: str, status: str | None = Non
 def change_status(support: SupportRequest, user, status: str) -> bool:
     """Staff move a request to another status (solve, reopen...); False if it
     had that status already."""
-    _check_staff(user)
+    _check_staff(user, support)
     if status not in SupportStatus.values:
         raise ValidationError(_("Choose one of the statuses offered."), code="invalid_status")
     with transaction.atomic():
@@ -237,9 +240,13 @@ def change_status(support: SupportRequest, user, status: str) -> bool:
 
 def assign(support: SupportRequest, user, assignee) -> bool:
     """Staff give the request to a colleague (or to nobody); False if unchanged."""
-    _check_staff(user)
+    _check_staff(user, support)
     if assignee is not None and not assignee.is_staff:
         raise ValidationError(_("Only staff can be assigned a request."), code="not_staff")
+    if assignee is not None and not may_see(assignee, support):
+        raise ValidationError(
+            _("This member of staff cannot see this request."), code="not_in_scope"
+        )
     with transaction.atomic():
         locked = _locked(support)
         new_id = assignee.pk if assignee is not None else None

@@ -1,15 +1,21 @@
 """The staff inbox of support requests: a Wagtail snippet viewset with
 filters by status and assignee. Replying is part of the edit form; saving it
 runs the desk's actions (desk.assign, desk.add_reply, desk.change_status),
-which log and email, instead of Wagtail's generic edit."""
+which log and email, instead of Wagtail's generic edit.
+
+Every view of it is scoped (support_scope): the listing and its export show
+only the requests the user may see, and a view of another request (edit,
+inspect, history, delete, the bulk delete...) answers 404. There is no chooser: nothing picks
+a support request, and a chooser would list every one.
+"""
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
+from django.shortcuts import get_list_or_404
+from django.urls import URLPattern, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.actions.edit import EditAction
 from wagtail.admin.filters import WagtailFilterSet
@@ -17,6 +23,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList, Panel
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet
 
 from core.models import OutboxMessage
@@ -24,6 +31,7 @@ from core.models import OutboxMessage
 from . import desk
 from .choices import SupportStatus
 from .models import SupportReply, SupportRequest
+from .support_scope import assignable_staff, scoped_by_pk, visible_requests
 
 
 class SupportRequestForm(WagtailAdminModelForm):
@@ -37,6 +45,13 @@ class SupportRequestForm(WagtailAdminModelForm):
             "the request then waits on the buyer."
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "assignee" in self.fields and self.for_user is not None:
+            self.fields["assignee"].queryset = assignable_staff(
+                self.for_user, current=self.instance.assignee
+            )
 
     def clean_status(self):
         # The instance still holds the saved status here (the desk checks again under lock).
@@ -88,7 +103,7 @@ class ConversationPanel(Panel):
 
 
 def staff_users(request):
-    return get_user_model().objects.filter(is_staff=True).order_by("email")
+    return assignable_staff(request.user)
 
 
 class SupportRequestFilterSet(WagtailFilterSet):
@@ -115,6 +130,18 @@ class InboxPermissionPolicy(ModelPermissionPolicy):
 
     def user_has_any_permission(self, user, actions):
         return super().user_has_any_permission(user, [a for a in actions if a != "add"])
+
+
+class ScopedSupportRequestDelete(DeleteBulkAction):
+    """The snippets' bulk delete, for support requests: it loads only those the
+    user may see (another seller's id is not found), where Wagtail's would list
+    any request named in the URL, with its reference, in its confirmation."""
+
+    models = [SupportRequest]
+
+    def get_queryset(self, model, object_ids):
+        ids = [i for i in object_ids if i.isascii() and i.isdigit() and len(i) <= 18]
+        return get_list_or_404(visible_requests(self.request.user), pk__in=ids)
 
 
 class SupportRequestEditView(EditView):
@@ -168,3 +195,15 @@ class SupportRequestViewSet(SnippetViewSet):
         ],
         base_form_class=SupportRequestForm,
     )
+
+    def get_queryset(self, request):
+        return visible_requests(request.user)
+
+    def get_urlpatterns(self):
+        return [
+            URLPattern(p.pattern, scoped_by_pk(p.callback), p.default_args, p.name)
+            for p in super().get_urlpatterns()
+        ]
+
+    def register_chooser_viewset(self):
+        """No chooser (see the module docstring)."""

@@ -23,6 +23,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
+from marketplace.scoping import is_seller_staff
+
 from . import upkeep
 from .models import ArticleFeedback, HelpArticlePage, SearchQueryLog
 
@@ -31,7 +33,13 @@ CHANGED_CITATIONS_PERMISSION = "helpcenter.view_changed_citations"
 
 
 def can_view_reports(user, permissions=(PERMISSION,)) -> bool:
-    return user.is_active and any(user.has_perm(permission) for permission in permissions)
+    # Buyers' searches and feedback are the marketplace's, not any seller's: seller
+    # staff never see them, whatever permissions a group gives them.
+    return (
+        user.is_active
+        and any(user.has_perm(permission) for permission in permissions)
+        and not is_seller_staff(user)
+    )
 
 
 def _local_datetime(value):

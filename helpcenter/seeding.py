@@ -33,6 +33,8 @@ RETURNS_STAFF_PERMISSIONS = (
     ("helpcenter", "view_supportrequest"),
     ("helpcenter", "change_supportrequest"),
     ("helpcenter", "view_help_reports"),
+    # Support requests are the operator's (support_scope): this group is its staff.
+    ("marketplace", "operate_marketplace"),
 )
 
 

@@ -2,7 +2,6 @@
 contact desk and a buyer's own support requests."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
@@ -10,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.mfa import staff_mfa_redirect, staff_session_verified
 from core.ratelimit import client_key, consume
 
 from . import desk, search
@@ -17,6 +17,7 @@ from . import feedback as votes
 from .forms import ContactForm, FeedbackForm
 from .locales import default_locale, locale_for
 from .models import HelpArticlePage, SupportAttachment, SupportRequest
+from .support_scope import may_see
 
 TOO_MANY_REQUESTS = 429
 
@@ -191,14 +192,20 @@ def request_detail(request, reference):
 
 @login_required
 def attachment(request, pk):
-    """An attachment, to its buyer or to staff who may see support requests."""
+    """An attachment, to its buyer or to staff who may see its request.
+
+    The staff branch is staff-only: it needs a TOTP-verified session
+    (accounts.mfa), and seller staff see only their sellers' requests
+    (support_scope); anything else answers 404, never confirming the id."""
     item = get_object_or_404(SupportAttachment.objects.select_related("request"), pk=pk)
-    owner = item.request.user_id == request.user.pk
-    staff = request.user.is_staff and request.user.has_perm("helpcenter.view_supportrequest")
-    if not (owner or staff):
-        if request.user.is_staff:
-            raise PermissionDenied
-        raise Http404
+    if item.request.user_id != request.user.pk:
+        if not request.user.has_perm("helpcenter.view_supportrequest"):
+            raise Http404
+        redirect_to_mfa = staff_mfa_redirect(request)
+        if redirect_to_mfa is not None:
+            return redirect_to_mfa
+        if not (staff_session_verified(request) and may_see(request.user, item.request)):
+            raise Http404
     response = FileResponse(item.file.open("rb"), content_type=item.content_type)
     response["Content-Disposition"] = "inline"
     response["Cache-Control"] = "private, no-store"

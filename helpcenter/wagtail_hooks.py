@@ -4,13 +4,22 @@ from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from marketplace.admin_history import scope_log_entries
+
 from . import desk
 from .feedback import record_view
-from .inbox import InboxPermissionPolicy, SupportRequestEditAction, SupportRequestViewSet
+from .inbox import (
+    InboxPermissionPolicy,
+    ScopedSupportRequestDelete,
+    SupportRequestEditAction,
+    SupportRequestViewSet,
+)
 from .models import HelpArticlePage, SupportRequest
 from .reports import report_menu_item, report_urls
+from .support_scope import visible_requests
 
 register_permission_policy(SupportRequest, InboxPermissionPolicy(SupportRequest))
+scope_log_entries(SupportRequest, visible_requests)  # site history: one's own requests only
 register_snippet(SupportRequestViewSet)
 
 
@@ -37,6 +46,10 @@ def count_article_view(page, request, serve_args, serve_kwargs):
     """A served help article counts one view (in the cache; beat flushes it)."""
     if isinstance(page, HelpArticlePage):
         record_view(page.pk)
+
+
+# After the snippets' own bulk delete (order 0), which it replaces for support requests.
+hooks.register("register_bulk_action", ScopedSupportRequestDelete, order=1)
 
 
 @hooks.register("register_admin_urls")

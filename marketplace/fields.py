@@ -1,4 +1,4 @@
-"""The value types of the intake payloads (marketplace/schemas.py): references,
+"""The value types of the intake payloads (marketplace/*_schemas.py): references,
 codes, amounts, dates, names, with the messages intake has always answered.
 
 Some values depend on others: an amount on the currency's decimals, a date on

@@ -1,10 +1,11 @@
 """Persisting intake: the sellers, categories, orders and lines of validated
-orders (marketplace/schemas.py), in bulk, inside the caller's transaction.
+orders (marketplace/order_schemas.py), in bulk, inside the caller's transaction.
 
 `Resolver.resolve(order)` checks what needs the database: the categories a
 payload names only by code must exist, and the category tree must stay a tree.
 `Resolver.persist(orders)` upserts the sellers and categories, then creates the
-orders and their lines and returns them. Nothing here knows of policies: the
+orders, their lines and their means of payment (one, or the `payments` listed,
+in refund order) and returns them. Nothing here knows of policies: the
 floor above (policy_pages.intake) pins each line to its version, in the same
 transaction, and owns idempotency and the import.
 """
@@ -21,8 +22,9 @@ from django.utils.translation import gettext as _
 from core.api.errors import ErrorCode
 
 from .fields import CategorySpec, Errors
-from .models import PATH_SEPARATOR, Order, OrderLine, ProductCategory, Seller
-from .schemas import OrderIn, SellerIn
+from .line_schemas import SellerIn
+from .models import PATH_SEPARATOR, Order, OrderLine, OrderPayment, ProductCategory, Seller
+from .order_schemas import OrderIn
 
 CategoryPath = tuple[str, ...]
 
@@ -151,6 +153,22 @@ class Resolver:
             ]
             created.append(CreatedOrder(row, lines))
         OrderLine.objects.bulk_create([line for c in created for line in c.lines], batch_size=2000)
+        OrderPayment.objects.bulk_create(
+            [
+                OrderPayment(
+                    order_id=row.pk,
+                    position=position,
+                    method=method,
+                    reference=reference,
+                    amount=amount,
+                )
+                for row, resolved in zip(rows, orders, strict=True)
+                for position, (method, reference, amount) in enumerate(
+                    resolved.order.payment_rows()
+                )
+            ],
+            batch_size=2000,
+        )
         return created
 
     def _upsert_sellers(self, orders: list[ResolvedOrder]) -> None:

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from .markets import MARKET_CHOICES
 
 CODE_RE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+OPERATOR_CODENAME = "operate_marketplace"
+OPERATOR_PERMISSION = "marketplace." + OPERATOR_CODENAME
 PATH_SEPARATOR = "/"
 
 
@@ -45,9 +47,40 @@ class Seller(models.Model):
         verbose_name = _("seller")
         verbose_name_plural = _("sellers")
         ordering = ["reference"]
+        permissions = [
+            # The operator's staff: every seller's returns, orders and reports
+            # (marketplace.scoping). Seller staff work only their SellerMembership's.
+            (OPERATOR_CODENAME, _("Act for the operator, across every seller")),
+        ]
 
     def __str__(self):
         return self.name or self.reference
+
+
+class SellerMembership(models.Model):
+    """A staff user works for this seller: they see and act on its returns,
+    orders, photos, messages and reports, and nobody else's."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="seller_memberships",
+        verbose_name=_("user"),
+    )
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("seller")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("seller membership")
+        verbose_name_plural = _("seller memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "seller"], name="unique_seller_membership"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.seller}"
 
 
 class ProductCategory(models.Model):
@@ -161,6 +194,55 @@ class Order(models.Model):
         return self.reference
 
 
+class PaymentMethod(models.TextChoices):
+    """The vocabulary of `OrderPayment.method`: what a policy's refund order
+    (policy_pages.PolicyRules.refund_order) names. Intake still accepts any
+    code; a payment whose code is not listed by the policy comes after the
+    listed ones, in checkout order."""
+
+    CARD = "card", _("card")
+    VOUCHER = "voucher", _("voucher")
+    GIFT_CARD = "gift_card", _("gift card")
+    STORE_CREDIT = "store_credit", _("store credit")
+    BANK_TRANSFER = "bank_transfer", _("bank transfer")
+    WALLET = "wallet", _("digital wallet")
+
+
+class OrderPayment(models.Model):
+    """One means the buyer paid the order with (a card, a voucher, store credit):
+    refunds go back to them in the order the policy says, and never beyond what
+    each received. Every order has at least one; their amounts add up to the
+    order's `payment_amount`."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="payments", verbose_name=_("order")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    method = models.CharField(_("means of payment"), max_length=32)
+    reference = models.CharField(_("payment reference"), max_length=128, blank=True)
+    amount = models.DecimalField(_("amount paid"), max_digits=12, decimal_places=2)
+    # Raised by every refund to this means in the refund's own transaction.
+    refunded_amount = models.DecimalField(
+        _("amount refunded"), max_digits=12, decimal_places=2, default=0, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["order_id", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("amount")),
+                name="payment_refunds_within_amount",
+            ),
+            models.UniqueConstraint(fields=["order", "position"], name="unique_payment_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.method} {self.amount}"
+
+
 class OrderLine(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
@@ -187,6 +269,10 @@ class OrderLine(models.Model):
     sealed_hygiene = models.BooleanField(_("sealed hygiene goods"), default=False)
     sealed_media = models.BooleanField(_("sealed audio, video or software"), default=False)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # The items' part of every refund of this line (RefundLine), capped below.
+    refunded_amount = models.DecimalField(
+        _("amount refunded"), max_digits=12, decimal_places=2, default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("order line")
@@ -199,6 +285,11 @@ class OrderLine(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0), name="order_line_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0)
+                & Q(refunded_amount__lte=models.F("unit_price") * models.F("quantity")),
+                name="order_line_refunds_within_price",
             ),
         ]
 
@@ -222,6 +313,17 @@ class ApiToken(models.Model):
     PREFIX = "rh_"
 
     name = models.CharField(_("name"), max_length=100)
+    # A seller's token sees and acts on that seller's orders and returns only;
+    # without a seller, the token is the operator's (every seller).
+    seller = models.ForeignKey(
+        Seller,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_tokens",
+        verbose_name=_("seller"),
+        help_text=_("Leave empty for an operator token, which sees every seller."),
+    )
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
@@ -235,16 +337,20 @@ class ApiToken(models.Model):
         return self.name
 
     @classmethod
-    def issue(cls, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, name: str, seller: Seller | None = None) -> tuple[ApiToken, str]:
         """A new token row and the token itself (not stored anywhere)."""
         token = cls.PREFIX + secrets.token_urlsafe(32)
-        return cls.objects.create(name=name, token_hash=hash_token(token)), token
+        return cls.objects.create(name=name, seller=seller, token_hash=hash_token(token)), token
 
     @classmethod
     def authenticate(cls, token: str) -> ApiToken | None:
         if not token or len(token) > 200:
             return None
-        found = cls.objects.filter(token_hash=hash_token(token), revoked=False).first()
+        found = (
+            cls.objects.select_related("seller")
+            .filter(token_hash=hash_token(token), revoked=False)
+            .first()
+        )
         if found is None:
             return None
         now = timezone.now()

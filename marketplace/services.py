@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from core.api.errors import ErrorCode
 
+from .delivery_schemas import DeliveriesIn
 from .fields import Errors
 from .models import Order, OrderLine, ProductCategory
-from .schemas import DeliveriesIn
+from .scoping import EVERYTHING, SellerScope
 
 
 def lines_queryset() -> QuerySet[OrderLine]:
@@ -35,8 +36,12 @@ def orders_with_lines(
 # --- deliveries ------------------------------------------------------------------------------
 
 
-def record_deliveries(order: Order, deliveries: DeliveriesIn) -> Errors:
-    """Set delivered_at on the given lines of `order`, all or nothing.
+def record_deliveries(
+    order: Order, deliveries: DeliveriesIn, scope: SellerScope = EVERYTHING
+) -> Errors:
+    """Set delivered_at on the given lines of `order`, all or nothing. Only the
+    lines `scope` allows exist here: a seller's token names another seller's
+    line as it would a line the order does not have.
 
     The schema checked the shape and the dates alone; this checks them against
     the order. Idempotent: the same date again changes nothing. A delivery date,
@@ -47,7 +52,7 @@ def record_deliveries(order: Order, deliveries: DeliveriesIn) -> Errors:
     with transaction.atomic():
         lines = {
             line.reference: line
-            for line in OrderLine.objects.select_for_update().filter(order=order)
+            for line in scope.filter(OrderLine.objects.select_for_update().filter(order=order))
         }
         changes: dict[str, datetime] = {}
         for index, item in enumerate(deliveries.lines):

@@ -14,6 +14,7 @@ from wagtail.models import Locale
 
 from .archive import ArchiveUnavailable, archive_response
 from .audit import INDEX_URL_NAME, can_view_audit
+from .audit_rows import versions_for
 from .versions import PolicyVersion
 
 DOWNLOAD_URL_NAME = "policy_pages_archive_download"
@@ -27,7 +28,9 @@ class ArchiveDownloadView(WagtailAdminTemplateMixin, View):
     def get(self, request, version_id: int, language: str):
         if not can_view_audit(request.user):
             return permission_denied(request)
-        version = PolicyVersion.objects.select_related("policy").filter(pk=version_id).first()
+        # Seller staff read another seller's versions in no report: 404, as unknown.
+        versions = versions_for(request.user, PolicyVersion.objects.select_related("policy"))
+        version = versions.filter(pk=version_id).first()
         locale = Locale.objects.filter(language_code=language).first()
         if version is None or locale is None:
             raise Http404

@@ -53,6 +53,14 @@ SHIPPING_V3 = (
     "label ({fee:prepaid_label} for a change of mind). Returns of defective or wrong items are "
     "always free."
 )
+# The seller's policy also lets the buyer send the parcel with a carrier of their
+# choice, paying it themselves (issue 13: the own-carrier option).
+SHIPPING_SELLER = (
+    "Drop off your parcel at a partner point with a QR code, free of charge, print a prepaid "
+    "label ({fee:prepaid_label} for a change of mind), or send it with the carrier of your "
+    "choice at your own cost. Returns of defective or wrong items are free with the QR code "
+    "or the label."
+)
 FEES = (
     "We charge no restocking fee. If an item was handled beyond what is needed to check it, we "
     "may deduct its loss of value."
@@ -159,6 +167,16 @@ TEXTS = {
         "drucken Sie ein vorfrankiertes Etikett ({fee:prepaid_label} bei Nichtgefallen). Die "
         "Rücksendung defekter oder falscher Artikel ist immer kostenlos.",
     ),
+    SHIPPING_SELLER: (
+        "Déposez gratuitement votre colis dans un point relais partenaire avec un QR code, "
+        "imprimez une étiquette prépayée ({fee:prepaid_label} pour un changement d'avis) ou "
+        "envoyez-le avec le transporteur de votre choix, à vos frais. Le retour des articles "
+        "défectueux ou erronés est gratuit avec le QR code ou l'étiquette.",
+        "Geben Sie Ihr Paket kostenlos mit einem QR-Code an einer Partner-Annahmestelle ab, "
+        "drucken Sie ein vorfrankiertes Etikett ({fee:prepaid_label} bei Nichtgefallen) oder "
+        "senden Sie es auf eigene Kosten mit einem Versanddienst Ihrer Wahl. Die Rücksendung "
+        "defekter oder falscher Artikel ist mit dem QR-Code oder dem Etikett kostenlos.",
+    ),
     FEES: (
         "Nous ne facturons aucuns frais de remise en stock. Si un article a été manipulé au-delà "
         "de ce qui est nécessaire pour l'examiner, nous pouvons déduire sa perte de valeur.",
@@ -210,6 +228,17 @@ def shipping(method, fee, clause_anchor="6"):
         "method": method,
         "fee": Decimal(fee),
         "change_of_mind_payer": "buyer" if Decimal(fee) else "merchant",
+        "defect_payer": "merchant",
+        "clause": clause_anchor,
+    }
+
+
+def own_carrier(clause_anchor="6"):
+    """The buyer's own carrier: nothing to pay us, the carrier at the buyer's cost."""
+    return {
+        "method": "own_carrier",
+        "fee": Decimal("0"),
+        "change_of_mind_payer": "buyer",
         "defect_payer": "merchant",
         "clause": clause_anchor,
     }
@@ -306,7 +335,11 @@ SELLER_POLICY = {
     "offer_exchange": True,
     "offer_store_credit": True,
     "store_credit_bonus_percent": Decimal("10"),
-    "clauses": _clauses(WINDOW, REFUND_CHOICE, SHIPPING_V3),
-    "shipping": [shipping("drop_off", "0"), shipping("prepaid_label", "4.90")],
+    "clauses": _clauses(WINDOW, REFUND_CHOICE, SHIPPING_SELLER),
+    "shipping": [
+        shipping("drop_off", "0"),
+        shipping("prepaid_label", "4.90"),
+        own_carrier(),
+    ],
     "days_from_now": -200,
 }

@@ -1,7 +1,7 @@
 """Order intake with its pins: for the API, the `import_orders` command and the
 demo seed.
 
-An order is validated by its schema (marketplace.schemas), resolved and saved
+An order is validated by its schema (marketplace.order_schemas), resolved and saved
 by marketplace.intake, and each of its lines is pinned here, in the same
 transaction, to the return policy version in force for its market and seller
 when the order was placed. A line with no such version refuses the whole
@@ -34,9 +34,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.api.errors import ErrorCode
+from marketplace.fields import Errors
 from marketplace.intake import ResolvedOrder, Resolver, existing_orders
+from marketplace.line_schemas import DisplayedPolicyIn
 from marketplace.models import Order
-from marketplace.schemas import DisplayedPolicyIn, Errors, OrderIn, validate_order
+from marketplace.order_schemas import OrderIn, validate_order
 
 from .pins import LinePin
 from .timeline import Timelines

@@ -22,11 +22,12 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from marketplace.markets import MARKET_CHOICES
+from marketplace.models import PaymentMethod
 
 from .archive import PolicyVersionArchive  # noqa: F401  (a model of this app)
 from .blocks import ClauseStreamBlock
 from .chain import ChainVerification  # noqa: F401  (a model of this app)
-from .fields import ChoiceListField
+from .fields import ChoiceListField, OrderedChoiceListField
 from .forms import PolicyPageForm
 from .labels import CONDITION, OVERRIDE_KIND, PAYER, SHIPPING_METHOD, WINDOW_START, choices
 from .pins import LinePin  # noqa: F401  (a model of this app)
@@ -231,6 +232,15 @@ class PolicyPage(PolicyRoutesMixin, Page):
         _("deduction for diminished value allowed"), default=False
     )
     money_clause = clause_field()
+    refund_order = OrderedChoiceListField(
+        _("refund order of the means of payment"),
+        list_choices=PaymentMethod.choices,
+        help_text=_(
+            "When an order was paid with several means, the refund goes back to them in "
+            "this order, each up to what it paid. Means not listed follow in the order "
+            "of the checkout. Leave blank for the order of the checkout."
+        ),
+    )
     # Deadlines.
     approval_business_days = days_field(_("approve within (business days)"), 2)
     ship_back_days = days_field(_("ship back within (days of approval)"), 14)
@@ -313,6 +323,7 @@ class PolicyPage(PolicyRoutesMixin, Page):
             [
                 FieldPanel("restocking_fee_percent"),
                 FieldPanel("diminished_value_deduction"),
+                FieldPanel("refund_order"),
                 FieldPanel("money_clause"),
             ],
             heading=_("Money"),
@@ -374,6 +385,7 @@ class PolicyPage(PolicyRoutesMixin, Page):
                 "restocking_fee_percent",
                 "diminished_value_deduction",
                 "money_clause",
+                "refund_order",
                 "approval_business_days",
                 "ship_back_days",
                 "refund_days",
@@ -437,6 +449,7 @@ class PolicyPage(PolicyRoutesMixin, Page):
             restocking_fee_percent=self.restocking_fee_percent or Decimal("0"),
             diminished_value_deduction=self.diminished_value_deduction,
             money_clause=self.money_clause,
+            refund_order=tuple(self.refund_order or ()),
             approval_business_days=self.approval_business_days,
             ship_back_days=self.ship_back_days,
             refund_days=self.refund_days,

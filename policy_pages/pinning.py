@@ -23,7 +23,8 @@ def orders_with_pinned_lines(orders: QuerySet[Order] | None = None) -> QuerySet[
 
 
 def order_for_api(reference: str) -> Order | None:
-    return orders_with_pinned_lines(Order.objects.filter(reference=reference)).first()
+    orders = orders_with_pinned_lines(Order.objects.filter(reference=reference))
+    return orders.prefetch_related("payments").first()
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -100,6 +101,15 @@ def order_data(order: Order) -> dict:
             "reference": order.payment_reference,
             "amount": str(order.payment_amount),
         },
+        # In the order refunds go back to them.
+        "payments": [
+            {
+                "method": payment.method,
+                "reference": payment.reference,
+                "amount": str(payment.amount),
+            }
+            for payment in order.payments.all()
+        ],
         "lines": [
             {
                 "reference": line.reference,

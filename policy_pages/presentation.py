@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from marketplace.markets import MARKETS
+from marketplace.models import PaymentMethod
 
 from . import labels
 from .rules import OverrideKind, Payer, PolicyRules
@@ -110,6 +111,7 @@ def describe_rules(rules: PolicyRules) -> list[RuleLine]:
             _("allowed") if rules.diminished_value_deduction else _("not applied"),
             rules.money_clause,
         ),
+        *_refund_order(rules),
         RuleLine(
             "deadlines",
             _("Deadlines"),
@@ -126,6 +128,22 @@ def describe_rules(rules: PolicyRules) -> list[RuleLine]:
         ),
     ]
     return lines
+
+
+def _refund_order(rules: PolicyRules) -> list[RuleLine]:
+    """The refund order of the means of payment, when the policy sets one."""
+    if not rules.refund_order:
+        return []
+    names = dict(PaymentMethod.choices)
+    order = " → ".join(str(names.get(method, method)) for method in rules.refund_order)
+    return [
+        RuleLine(
+            "refund_order",
+            _("Refund order of the means of payment"),
+            _("%(order)s, then any other means in the order of the checkout") % {"order": order},
+            rules.money_clause,
+        )
+    ]
 
 
 def _shipping_cost(fee: Decimal, payer: str, currency: str) -> str:

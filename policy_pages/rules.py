@@ -15,6 +15,9 @@ from enum import StrEnum
 from typing import Any
 
 RULES_SCHEMA_VERSION = 1
+# Optional rules added after versions were first frozen: absent from the
+# canonical JSON while empty, so older versions keep their exact bytes.
+OMITTED_WHEN_EMPTY = ("refund_order",)
 
 
 class WindowStart(StrEnum):
@@ -104,6 +107,11 @@ class PolicyRules:
     restocking_fee_percent: Decimal = Decimal("0")
     diminished_value_deduction: bool = False
     money_clause: str = ""
+    # The means of payment (marketplace.PaymentMethod codes) a refund goes back
+    # to first, in order; means not listed follow in checkout order. Empty: the
+    # checkout order alone. Left out of the canonical JSON while empty, so the
+    # versions written before it hash and read exactly as they did.
+    refund_order: tuple[str, ...] = ()
     approval_business_days: int = 2
     ship_back_days: int = 14
     refund_days: int = 14
@@ -126,6 +134,14 @@ class PolicyRules:
     def shipping_option(self, method: ShippingMethod) -> ShippingOption | None:
         return next((option for option in self.shipping_options if option.method == method), None)
 
+    def payment_rank(self, method: str) -> int:
+        """Where a means of payment comes in the refund order: its place in
+        `refund_order`, or after every listed means."""
+        try:
+            return self.refund_order.index(method)
+        except ValueError:
+            return len(self.refund_order)
+
     def cited_clauses(self) -> set[str]:
         cited = {
             self.window_clause,
@@ -142,7 +158,11 @@ class PolicyRules:
     # --- canonical JSON --------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        return _plain(asdict(self))
+        data = _plain(asdict(self))
+        for name in OMITTED_WHEN_EMPTY:
+            if not data.get(name):
+                data.pop(name, None)
+        return data
 
     def to_canonical_json(self) -> str:
         """Sorted keys, no spaces, decimals as strings: the same rules always
@@ -190,6 +210,7 @@ class PolicyRules:
             restocking_fee_percent=Decimal(str(data.get("restocking_fee_percent", "0"))),
             diminished_value_deduction=bool(data.get("diminished_value_deduction", False)),
             money_clause=data.get("money_clause", ""),
+            refund_order=tuple(str(method) for method in data.get("refund_order", ())),
             approval_business_days=int(data.get("approval_business_days", 2)),
             ship_back_days=int(data.get("ship_back_days", 14)),
             refund_days=int(data.get("refund_days", 14)),

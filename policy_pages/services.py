@@ -17,6 +17,7 @@ from wagtail.log_actions import get_active_log_context, log
 from wagtail.models import TaskState, WorkflowState
 from wagtail.rich_text import expand_db_html
 
+from . import webhook_events
 from .cache import bump_policy_cache
 from .scheduling import plan_schedule
 from .timeline import VersionRow, policy_timeline
@@ -173,6 +174,7 @@ def record_version(page, revision, *, published_by=None, now: datetime | None = 
     PolicyChainHead.objects.create(
         policy=page, number=version.number, hash=version.hash, recorded_at=now
     )
+    webhook_events.version_published(version)
     transaction.on_commit(bump_policy_cache)
     logger.info("Policy %s version %s recorded (hash %s)", page.pk, version.number, version.hash)
     return version

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import LogFormatter, log
 
+from . import scan_events
 from .models import ReturnRequest
 
 LOG_PREFIX = "return_portal."
@@ -25,15 +26,40 @@ LOG_ACTIONS = [
     ("withdraw", _("Return: withdraw"), _("Withdrew from the contract")),
     ("approve", _("Return: approve"), _("Approved the return")),
     ("reject", _("Return: reject"), _("Rejected the return")),
+    ("approval_overdue", _("Return: approval overdue"), _("The decision on the request is late")),
+    ("create_on_behalf", _("Return: create for the buyer"), _("Created the return for the buyer")),
+    (
+        "screening_flagged",
+        _("Return: flagged by screening"),
+        _("Held for a decision by screening"),
+    ),
     ("cancel", _("Return: cancel"), _("Cancelled the return")),
     ("in_transit", _("Return: in transit"), _("Marked in transit")),
+    ("receive_part", _("Return: receive in part"), _("Received part of the parcel")),
     ("receive", _("Return: receive"), _("Marked the parcel received")),
+    ("units_received", _("Return: units received"), _("Received more units")),
+    ("unit_inspected", _("Return: unit inspected"), _("Inspected units")),
     ("inspect", _("Return: inspect"), _("Recorded the inspection")),
     ("resolve", _("Return: resolve"), _("Resolved the return")),
     ("close", _("Return: close"), _("Closed the return")),
     ("expire", _("Return: expire"), _("The return expired")),
+    ("refund_paid", _("Refund: paid"), _("The refund was paid")),
+    ("refund_failed", _("Refund: failed"), _("The refund could not be paid")),
+    ("refund_retry", _("Refund: retry"), _("Asked to pay the refund again")),
+    (
+        "refund_external",
+        _("Refund: paid outside the hub"),
+        _("Recorded a refund paid outside the hub"),
+    ),
+    ("refund_manual", _("Refund: an amount"), _("Refunded an amount")),
+    ("refund_goodwill", _("Refund: goodwill"), _("Made a goodwill refund")),
+    ("refund_due_soon", _("Refund: due soon"), _("The refund is due within 48 hours")),
+    ("refund_overdue", _("Refund: overdue"), _("The refund is overdue")),
     ("reply", _("Return: reply"), _("Replied to the buyer")),
     ("message", _("Return: buyer message"), _("The buyer wrote a message")),
+    ("note", _("Return: internal note"), _("Added an internal note")),
+    ("assign", _("Return: assign"), _("Assigned the return")),
+    *scan_events.log_actions(),
 ]
 VERBS = frozenset(verb for verb, _label, _message in LOG_ACTIONS)
 

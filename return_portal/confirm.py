@@ -6,7 +6,12 @@ tabs can never return more than was bought. The draft's key is the return's
 idempotency key: a replayed confirm answers with the return it already created.
 The creation is an action like the others: the buyer's own order only, an event,
 the audit log ("return_portal.confirm"), the acknowledgement in the outbox, then
-the system's approval (lifecycle.approve).
+the approval rules (approval.py): approved at once by a rule, or waiting for
+the seller's decision until `approval_due_by`.
+
+`create_on_behalf` is the same creation for an integration (the returns API, a
+seller's system): the same eligibility and checks, for the order's buyer (none
+for a guest order), by staff or the system, idempotent by the caller's key.
 
 The helpers below (`locked_order`, `existing_return`...) serve the withdrawal
 button's creation too (withdrawal.py).
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
@@ -26,7 +31,7 @@ from django.utils.translation import gettext as _
 from marketplace.models import Order
 from policy_pages.rules import ShippingMethod
 
-from . import audit, lifecycle, notifications
+from . import actors, approval, audit, lifecycle, notifications, webhook_events
 from .draft import Draft, StepError
 from .legal_calendar import local_date, period_end
 from .models import (
@@ -38,12 +43,10 @@ from .models import (
     ReturnRequest,
     ReturnStatus,
 )
+from .refunds import clock
 from .refunds.estimate import shipping_cost
 from .services import decision_lines
 from .steps import review
-
-# Art. 13(1) / L221-24: the refund is due 14 days after the trader is told.
-REFUND_DAYS = 14
 
 
 class AlreadyCreated(Exception):
@@ -84,30 +87,99 @@ def ship_by_date(order: Order, at: datetime, days: int) -> datetime:
     return period_end(local_date(at, order.market), days, order.market)
 
 
+def reported_at(at: datetime | None, order: Order, field: str) -> datetime:
+    """When an integration says something happened: now when not given; never in
+    the future nor before the order was placed (StepError on `field`)."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        raise StepError({field: [_("Give the time with its time zone.")]})
+    if at > now:
+        raise StepError({field: [_("This time is in the future.")]})
+    if at < order.placed_at:
+        raise StepError({field: [_("This time is before the order was placed.")]})
+    return at
+
+
 def confirm_return(buyer, order: Order, draft: Draft, *, at: datetime | None = None):
     """Create the return the draft describes, or raise StepError. Idempotent by the
     draft's key: a replay returns (return_request, False).
 
     Only `order.pk` is read: the order and its lines are read again under the lock,
     so the caller may pass an order loaded without its lines."""
-    at = at or timezone.now()
+    return _create(
+        order.pk,
+        draft,
+        key=draft.key,
+        at=at or timezone.now(),
+        buyer=buyer,
+        actor=buyer,
+        actor_kind=ActorKind.BUYER,
+        verb="confirm",
+    )
+
+
+def create_on_behalf(
+    order: Order,
+    draft: Draft,
+    *,
+    key: str,
+    actor=None,
+    actor_kind: str | None = None,
+    at: datetime | None = None,
+):
+    """A return an integration creates for the order's buyer (none for a guest
+    order: the emails go to the order's address), judged by the same eligibility
+    and checks as the portal's confirm at `at` (now by default; not in the future
+    nor before the order). `actor`: staff within their seller scope, or None for
+    the system (the API checks its token's scope first). No photos: those are
+    the buyer's own uploads. Idempotent by `key`: (return_request, created)."""
+    if actor_kind is None:
+        actor_kind = ActorKind.SYSTEM if actor is None else ActorKind.STAFF
+    at = reported_at(at, order, "occurred_at")
+    if not key or len(key) > 64:
+        raise StepError({"key": [_("Give an idempotency key of 1 to 64 characters.")]})
+    return _create(
+        order.pk,
+        draft,
+        key=key,
+        at=at,
+        buyer=None,  # the order's, read under the lock
+        actor=actor,
+        actor_kind=actor_kind,
+        verb="create_on_behalf",
+    )
+
+
+def _create(order_pk, draft, *, key, at, buyer, actor, actor_kind, verb):
+    by_buyer = actor_kind == ActorKind.BUYER
+    buyer_for_replay = buyer
     try:
         with transaction.atomic():
             # A replay is found under the lock below: no read before it, on the hot path.
-            locked = locked_order(order.pk)
-            if locked.buyer_id != buyer.pk:
+            locked = locked_order(order_pk)
+            if by_buyer and locked.buyer_id != buyer.pk:
                 raise StepError({"items": [_("Choose items of this order only.")]})
+            buyer = buyer if by_buyer else locked.buyer
+            buyer_for_replay = buyer
             # A replay, or a concurrent confirm won the lock.
-            existing = existing_return(draft.key, buyer, locked.pk)
+            existing = existing_return(key, buyer, locked.pk)
             if existing is not None:
                 raise AlreadyCreated(existing)
             checked = review(locked, draft, at)
             rules = checked.selection.first_rules
-            return_request = ReturnRequest.objects.create(
+            request, screening = approval.screened_request(
+                checked.selection, checked.reason.is_defect, locked, at, buyer
+            )
+            decision = approval.decide(request, at, locked.market)
+            return_request = ReturnRequest(
                 kind=ReturnKind.RETURN,
                 order=locked,
                 buyer=buyer,
-                idempotency_key=draft.key,
+                # One seller's items per return (steps.check_selection).
+                seller_id=checked.selection.items[0][0].seller_id,
+                idempotency_key=key,
                 reason=checked.reason,
                 reason_is_defect=checked.reason.is_defect,
                 condition=draft.condition,
@@ -121,32 +193,53 @@ def confirm_return(buyer, order: Order, draft: Draft, *, at: datetime | None = N
                 estimated_total=checked.estimate.total,
                 statutory=checked.statutory,
                 notice_at=at,
-                refund_due_by=at + timedelta(days=REFUND_DAYS) if checked.statutory else None,
+                refund_due_by=(
+                    clock.statutory_due_by(locked.market, at) if checked.statutory else None
+                ),
                 drop_off_code=drop_off_code(checked.shipping.method),
+                # Waiting for a decision: by when (approval.py); None when a rule approves.
+                approval_due_by=decision.due_by,
             )
+            if not by_buyer:
+                # Staff within their sellers' scope, or the system (the API's token).
+                actors.check(return_request, actor, actor_kind, (ActorKind.STAFF, ActorKind.SYSTEM))
+            return_request.save(force_insert=True)
             ReturnLine.objects.bulk_create(
                 ReturnLine(return_request=return_request, order_line=line, quantity=units)
                 for line, _decision, units in checked.selection.items
             )
-            ReturnPhoto.objects.filter(
-                buyer=buyer, draft=uuid.UUID(draft.key), return_request__isnull=True
-            ).update(return_request=return_request)
-            record_creation(return_request, buyer, at, verb="confirm", email="requested")
-            # Eligible and re-checked: approved at once, so the buyer gets the label
-            # or QR code now. Staff still receive and inspect before any refund.
-            lifecycle.approve(
+            if by_buyer:
+                ReturnPhoto.objects.filter(
+                    buyer=buyer, draft=uuid.UUID(draft.key), return_request__isnull=True
+                ).update(return_request=return_request)
+            record_creation(
                 return_request,
-                actor=None,
-                actor_kind=ActorKind.SYSTEM,
-                at=at,
-                ship_by=ship_by_date(locked, at, rules.ship_back_days),
-                held=True,  # created above, in this transaction
+                at,
+                actor=actor,
+                actor_kind=actor_kind,
+                verb=verb,
+                email="requested",
+                note="" if by_buyer else "created for the buyer",
             )
+            # Abuse screening held it for staff: why, on its timeline (staff only).
+            approval.record_screening(return_request, screening, at)
+            if decision.rule is not None:
+                # A rule approves it at once, so the buyer gets the label or QR code
+                # now. Staff still receive and inspect before any refund.
+                lifecycle.approve(
+                    return_request,
+                    actor=None,
+                    actor_kind=ActorKind.SYSTEM,
+                    at=at,
+                    ship_by=ship_by_date(locked, at, rules.ship_back_days),
+                    held=True,  # created above, in this transaction
+                    rule=decision.rule,
+                )
     except AlreadyCreated as done:
         return done.return_request, False
     except IntegrityError:
         # The unique idempotency key: another request created it between our checks.
-        return replayed_or_refused(draft.key, buyer, order.pk), False
+        return replayed_or_refused(key, buyer_for_replay, order_pk), False
     return return_request, True
 
 
@@ -157,18 +250,28 @@ def drop_off_code(method: ShippingMethod) -> str:
 
 
 def record_creation(
-    return_request: ReturnRequest, buyer, at: datetime, *, verb: str, email: str, note: str = ""
+    return_request: ReturnRequest,
+    at: datetime,
+    *,
+    actor,
+    actor_kind: str,
+    verb: str,
+    email: str,
+    note: str = "",
+    **context,
 ) -> None:
-    """The new return's first event (requested, by the buyer), its audit log entry
-    and the buyer's acknowledgement, in the creating transaction."""
+    """The new return's first event (requested, by the buyer, staff or the system),
+    its audit log entry and the buyer's acknowledgement (`context` for its
+    template), in the creating transaction."""
     ReturnEvent.objects.create(
         return_request=return_request,
         from_status="",
         to_status=ReturnStatus.REQUESTED,
         at=at,
-        actor=buyer,
-        actor_kind=ActorKind.BUYER,
+        actor=actor,
+        actor_kind=actor_kind,
         note=note,
     )
-    audit.record(return_request, verb, user=buyer, at=at, note=note)
-    notifications.queue(return_request, email)
+    audit.record(return_request, verb, user=actor, at=at, note=note)
+    notifications.queue(return_request, email, **context)
+    webhook_events.requested(return_request)

@@ -15,29 +15,27 @@ The two bases are judged side by side and the buyer gets the better one:
   informed (Art. 10). A category cannot remove it (L242-3: no waiver); only the Art. 16
   exceptions can, per item and its state, and only when the policy states them
   (Art. 6(1)(k): the buyer must be told before buying).
+
+The reasons and their sentences are in eligibility_reasons.py, the statutes they
+cite by market in eligibility_statutes.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
-
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from marketplace.markets import MARKETS
-from policy_pages.labels import CONDITION, ITEM_FLAG
 from policy_pages.rules import (
     CategoryOverride,
-    Condition,
     ItemFlag,
     OverrideKind,
     PolicyRules,
     WindowStart,
 )
 
+from .eligibility_reasons import Reason, ReasonCode
+from .eligibility_statutes import exception_statute, law_reason
 from .legal_calendar import (
     add_months,
     local_date,
@@ -53,83 +51,6 @@ STATUTORY_WITHDRAWAL_DAYS = 14
 MISSING_INFO_EXTENSION_MONTHS = 12
 # The markets whose law gives a withdrawal right: the EU-27 and the UK (marketplace.markets).
 STATUTORY_MARKETS = frozenset(MARKETS)
-
-
-class ReasonCode(StrEnum):
-    # outcomes
-    WITHIN_POLICY_WINDOW = "within_policy_window"
-    POLICY_WINDOW_ENDED = "policy_window_ended"
-    WITHIN_STATUTORY_PERIOD = "within_statutory_period"
-    STATUTORY_PERIOD_ENDED = "statutory_period_ended"
-    STATUTORY_PERIOD_NOT_STARTED = "statutory_period_not_started"
-    # blockers
-    NOT_DELIVERED = "not_delivered"
-    NOTHING_LEFT_TO_RETURN = "nothing_left_to_return"
-    ITEM_EXCEPTION = "item_exception"
-    # policy modifiers
-    CATEGORY_NOT_RETURNABLE = "category_not_returnable"
-    CATEGORY_OVERRIDE_DAYS = "category_override_days"
-    EXTRA_CONDITIONS = "extra_conditions"
-    # law modifiers
-    NON_TRADER_NO_STATUTORY_RIGHT = "non_trader_no_statutory_right"
-    MARKET_WITHOUT_STATUTORY_RIGHT = "market_without_statutory_right"
-    WITHDRAWAL_INFO_MISSING_EXTENSION = "withdrawal_info_missing_extension"
-    WITHDRAWAL_INFO_LATE = "withdrawal_info_late"
-
-
-# --- statutes, by market ----------------------------------------------------------------
-
-_DIRECTIVE = "Directive 2011/83/EU"
-_CCR = "Consumer Contracts Regulations 2013"
-
-# What each statutory reason cites: the Directive everywhere in the EU, plus the French
-# code in France; the CCR 2013 (which implemented the Directive) in the UK.
-_STATUTES: dict[ReasonCode, tuple[str, str, str]] = {
-    # code: (EU, France's addition, UK)
-    ReasonCode.WITHIN_STATUTORY_PERIOD: (f"{_DIRECTIVE} Art. 9", "L221-18", f"{_CCR} reg. 30"),
-    ReasonCode.STATUTORY_PERIOD_ENDED: (f"{_DIRECTIVE} Art. 9", "L221-18", f"{_CCR} reg. 30"),
-    ReasonCode.STATUTORY_PERIOD_NOT_STARTED: (
-        f"{_DIRECTIVE} Art. 9(2)(b)(i)",
-        "L221-18",
-        f"{_CCR} reg. 30",
-    ),
-    ReasonCode.NON_TRADER_NO_STATUTORY_RIGHT: (
-        f"{_DIRECTIVE} Art. 3(1), Art. 6a(1)(b)",
-        "",
-        f"{_CCR} reg. 4",
-    ),
-    ReasonCode.WITHDRAWAL_INFO_MISSING_EXTENSION: (
-        f"{_DIRECTIVE} Art. 10(1)",
-        "L221-20",
-        f"{_CCR} reg. 31",
-    ),
-    ReasonCode.WITHDRAWAL_INFO_LATE: (f"{_DIRECTIVE} Art. 10(2)", "L221-20", f"{_CCR} reg. 31"),
-}
-# Art. 16 letters and L221-28 items of each item exception.
-_EXCEPTION_STATUTES: dict[ItemFlag, tuple[str, str]] = {
-    ItemFlag.CUSTOM_MADE: ("16(c)", "3°"),
-    ItemFlag.PERISHABLE: ("16(d)", "4°"),
-    ItemFlag.SEALED_HYGIENE: ("16(e)", "5°"),
-    ItemFlag.SEALED_MEDIA: ("16(i)", "9°"),
-}
-
-
-def _statute(code: ReasonCode, market: str) -> str:
-    eu, france, uk = _STATUTES[code]
-    if market == "GB":
-        return uk
-    if market == "FR" and france:
-        return f"{eu}; C. consom. {france}"
-    return eu
-
-
-def _exception_statute(flag: ItemFlag, market: str) -> str:
-    article, french_item = _EXCEPTION_STATUTES[flag]
-    if market == "GB":
-        return f"{_CCR} reg. 28(1)"
-    if market == "FR":
-        return f"{_DIRECTIVE} Art. {article}; C. consom. L221-28 {french_item}"
-    return f"{_DIRECTIVE} Art. {article}"
 
 
 # --- value types ----------------------------------------------------------------------
@@ -180,113 +101,6 @@ class LineFacts:
         # Accept any iterable of flags or codes; keep hashable, immutable values.
         object.__setattr__(self, "flags", frozenset(ItemFlag(flag) for flag in self.flags))
         object.__setattr__(self, "category_path", tuple(self.category_path))
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One reason of a decision, citing a policy clause (anchor) or a statute."""
-
-    code: ReasonCode
-    clause: str = ""  # the policy clause's anchor, e.g. "2.1"; "" for statutory reasons
-    statute: str = ""  # e.g. "Directive 2011/83/EU Art. 9"; "" for policy reasons
-    when: datetime | None = None  # the deadline, or when the information arrived
-    days: int | None = None
-    flag: ItemFlag | None = None
-    conditions: tuple[Condition, ...] = ()
-
-    @property
-    def message(self) -> str:
-        """A human sentence in the active language (English source strings)."""
-        params = {
-            "clause": self.clause,
-            "statute": self.statute,
-            "date": date_format(self.when, "DATE_FORMAT") if self.when else "",
-            "days": self.days or 0,
-            "exception": str(ITEM_FLAG[self.flag]) if self.flag else "",
-            "conditions": ", ".join(str(CONDITION[c]) for c in self.conditions),
-        }
-        return _MESSAGES[self.code](self) % params
-
-
-def _days_sentence(reason: Reason) -> str:
-    if reason.clause:
-        return ngettext(
-            "Items of this category can be returned within %(days)d day under §%(clause)s.",
-            "Items of this category can be returned within %(days)d days under §%(clause)s.",
-            reason.days or 0,
-        )
-    return ngettext(
-        "Items of this category can be returned within %(days)d day.",
-        "Items of this category can be returned within %(days)d days.",
-        reason.days or 0,
-    )
-
-
-def _exception_sentence(reason: Reason) -> str:
-    if reason.statute:
-        return _(
-            "Not returnable under §%(clause)s: %(exception)s are excluded, as the law "
-            "allows (%(statute)s)."
-        )
-    return _("Not returnable under §%(clause)s: %(exception)s are excluded.")
-
-
-# Sentences are chosen when the message is read, so gettext sees the active language.
-_MESSAGES = {
-    ReasonCode.WITHIN_POLICY_WINDOW: lambda r: (
-        _("Returnable until %(date)s under §%(clause)s.")
-        if r.clause
-        else _("Returnable until %(date)s under the return policy.")
-    ),
-    ReasonCode.POLICY_WINDOW_ENDED: lambda r: (
-        _("The return window of §%(clause)s ended on %(date)s.")
-        if r.clause
-        else _("The return window of the policy ended on %(date)s.")
-    ),
-    ReasonCode.WITHIN_STATUTORY_PERIOD: lambda r: _(
-        "Returnable until %(date)s under the legal right of withdrawal (%(statute)s)."
-    ),
-    ReasonCode.STATUTORY_PERIOD_ENDED: lambda r: _(
-        "The legal withdrawal period (%(statute)s) ended on %(date)s."
-    ),
-    ReasonCode.STATUTORY_PERIOD_NOT_STARTED: lambda r: _(
-        "The legal withdrawal period (%(statute)s) starts when the last item of the order "
-        "is delivered; until then this item can be returned."
-    ),
-    ReasonCode.NOT_DELIVERED: lambda r: _(
-        "This item has not been delivered yet; it can be returned once it arrives."
-    ),
-    ReasonCode.NOTHING_LEFT_TO_RETURN: lambda r: _(
-        "Every unit of this item has already been returned or is in an open return."
-    ),
-    ReasonCode.ITEM_EXCEPTION: _exception_sentence,
-    ReasonCode.CATEGORY_NOT_RETURNABLE: lambda r: (
-        _("Items of this category are not returnable under §%(clause)s.")
-        if r.clause
-        else _("Items of this category are not returnable under the return policy.")
-    ),
-    ReasonCode.CATEGORY_OVERRIDE_DAYS: _days_sentence,
-    ReasonCode.EXTRA_CONDITIONS: lambda r: (
-        _("Items of this category must be returned with: %(conditions)s (§%(clause)s).")
-        if r.clause
-        else _("Items of this category must be returned with: %(conditions)s.")
-    ),
-    ReasonCode.NON_TRADER_NO_STATUTORY_RIGHT: lambda r: _(
-        "The seller is not a trader, so the legal right of withdrawal does not apply "
-        "(%(statute)s); only the returns the policy offers as goodwill do."
-    ),
-    ReasonCode.MARKET_WITHOUT_STATUTORY_RIGHT: lambda r: _(
-        "No legal right of withdrawal applies in this market; only the return policy does."
-    ),
-    ReasonCode.WITHDRAWAL_INFO_MISSING_EXTENSION: lambda r: _(
-        "The right of withdrawal was not stated before the purchase, so the legal "
-        "withdrawal period is extended by 12 months (%(statute)s)."
-    ),
-    ReasonCode.WITHDRAWAL_INFO_LATE: lambda r: _(
-        "The right of withdrawal was stated late, on %(date)s, so the legal withdrawal "
-        "period ends 14 days after that (%(statute)s)."
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -361,7 +175,7 @@ def decide(rules: PolicyRules, facts: LineFacts, at: datetime) -> Decision:
     statutory_deadline: datetime | None = None
     not_started = False
     if law_market and not facts.seller_is_trader:
-        modifiers.append(_law_reason(ReasonCode.NON_TRADER_NO_STATUTORY_RIGHT, market))
+        modifiers.append(law_reason(ReasonCode.NON_TRADER_NO_STATUTORY_RIGHT, market))
     elif not law_market:
         modifiers.append(Reason(ReasonCode.MARKET_WITHOUT_STATUTORY_RIGHT))
     if statutory_right and facts.order_last_delivered_at is not None:
@@ -397,10 +211,6 @@ def decide(rules: PolicyRules, facts: LineFacts, at: datetime) -> Decision:
     )
 
 
-def _law_reason(code: ReasonCode, market: str, when: datetime | None = None) -> Reason:
-    return Reason(code, statute=_statute(code, market), when=when)
-
-
 def _item_exceptions(
     rules: PolicyRules, facts: LineFacts, market: str, law_applies: bool
 ) -> list[Reason]:
@@ -413,7 +223,7 @@ def _item_exceptions(
     for flag in sorted(facts.flags):  # sorted: the same facts give the same reasons
         exception = rules.exception_for(flag)
         if exception is not None:
-            statute = _exception_statute(flag, market) if law_applies else ""
+            statute = exception_statute(flag, market) if law_applies else ""
             found.append(
                 Reason(
                     ReasonCode.ITEM_EXCEPTION, clause=exception.clause, statute=statute, flag=flag
@@ -466,12 +276,12 @@ def _statutory_deadline(facts: LineFacts, market: str, modifiers: list[Reason]) 
         late_end = period_end(info_day, STATUTORY_WITHDRAWAL_DAYS, market)
         if late_end > end:
             shown_at = info_at.astimezone(market_timezone(market))
-            modifiers.append(_law_reason(ReasonCode.WITHDRAWAL_INFO_LATE, market, shown_at))
+            modifiers.append(law_reason(ReasonCode.WITHDRAWAL_INFO_LATE, market, shown_at))
         return max(end, late_end)
     # Art. 10(1): the period expires 12 months after the end of the initial period; that
     # end is itself a working day, and the 12 months are counted like any period
     # (Reg. 1182/71 Art. 3(2)(c) and 3(4)).
-    modifiers.append(_law_reason(ReasonCode.WITHDRAWAL_INFO_MISSING_EXTENSION, market))
+    modifiers.append(law_reason(ReasonCode.WITHDRAWAL_INFO_MISSING_EXTENSION, market))
     return months_period_end(end.date(), MISSING_INFO_EXTENSION_MONTHS, market)
 
 
@@ -497,9 +307,9 @@ def _outcomes(
             if at <= statutory_deadline
             else ReasonCode.STATUTORY_PERIOD_ENDED
         )
-        outcomes.append(_law_reason(code, market, statutory_deadline))
+        outcomes.append(law_reason(code, market, statutory_deadline))
     elif not_started:
-        outcomes.append(_law_reason(ReasonCode.STATUTORY_PERIOD_NOT_STARTED, market))
+        outcomes.append(law_reason(ReasonCode.STATUTORY_PERIOD_NOT_STARTED, market))
     return outcomes
 
 

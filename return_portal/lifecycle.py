@@ -8,31 +8,37 @@ outbox, all in the same transaction. Views, the admin, the API and Celery tasks
 call these; nothing else assigns `ReturnRequest.status`.
 
     requested → approved | rejected | cancelled
-    approved  → in_transit | received | cancelled | expired
-    in_transit → received → inspected → resolved → closed
+    approved  → in_transit | partially_received | received | cancelled | expired
+    in_transit → partially_received | received
+    partially_received → received → inspected → resolved → closed
+
+What happens without a change of status (units received, a unit inspected, a
+refund paid, an assignment) is `record_event`: the same lock, event, audit log
+and outbox, under an event code instead of a new status.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable, Collection
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import actors, audit, notifications
+from . import actors, audit, carriers, notifications, rejection, webhook_events
+from .actors import Step
+from .legal_calendar import local_date, period_end
 from .models import ActorKind, ReturnEvent, ReturnKind, ReturnRequest, ReturnStatus
-from .refunds import booking
-from .refunds.estimate import money
+from .refunds import booking, clock
 
 S = ReturnStatus
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.REQUESTED: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
-    S.APPROVED: frozenset({S.IN_TRANSIT, S.RECEIVED, S.CANCELLED, S.EXPIRED}),
-    S.IN_TRANSIT: frozenset({S.RECEIVED}),
+    S.APPROVED: frozenset({S.IN_TRANSIT, S.PARTIALLY_RECEIVED, S.RECEIVED, S.CANCELLED, S.EXPIRED}),
+    S.IN_TRANSIT: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED}),
+    S.PARTIALLY_RECEIVED: frozenset({S.RECEIVED}),
     S.RECEIVED: frozenset({S.INSPECTED}),
     S.INSPECTED: frozenset({S.RESOLVED}),
     S.RESOLVED: frozenset({S.CLOSED}),
@@ -64,6 +70,7 @@ VERBS = {
     S.REJECTED: "reject",
     S.CANCELLED: "cancel",
     S.IN_TRANSIT: "in_transit",
+    S.PARTIALLY_RECEIVED: "receive_part",
     S.RECEIVED: "receive",
     S.INSPECTED: "inspect",
     S.RESOLVED: "resolve",
@@ -72,7 +79,21 @@ VERBS = {
 }
 
 
-def _transition(
+# The step of the back office each transition belongs to (actors.Step): the
+# marketplace decides which of them its sellers' staff may take.
+STEPS = {
+    S.APPROVED: Step.APPROVE,
+    S.REJECTED: Step.APPROVE,
+    S.IN_TRANSIT: Step.RECEIVE,
+    S.PARTIALLY_RECEIVED: Step.RECEIVE,
+    S.RECEIVED: Step.RECEIVE,
+    S.INSPECTED: Step.INSPECT,
+    S.RESOLVED: Step.SETTLE,
+    S.CLOSED: Step.SETTLE,
+}
+
+
+def transition(
     return_request: ReturnRequest,
     to: str,
     *,
@@ -80,6 +101,7 @@ def _transition(
     actor_kind: str | None,
     person: str = STAFF,
     may: Collection[str],
+    step: Step | None = None,
     note: str = "",
     at: datetime | None = None,
     apply: Callable[[ReturnRequest], str | None] | None = None,
@@ -92,10 +114,11 @@ def _transition(
     return the audit log's note (else `note`).
 
     `held`: the caller's transaction already holds the row (it created it), so the
-    instance is current and is changed in place, without reading it again."""
+    instance is current and is changed in place, without reading it again.
+    `step`: the back-office step (STEPS[to] unless given)."""
     if actor_kind is None:
         actor_kind = SYSTEM if actor is None else person
-    actors.check(return_request, actor, actor_kind, may)
+    actors.check(return_request, actor, actor_kind, may, step=step or STEPS.get(to))
     at = at or timezone.now()
     if held and not transaction.get_connection().in_atomic_block:
         raise RuntimeError("held=True needs the transaction that holds the row")
@@ -129,8 +152,72 @@ def _transition(
         if notify:
             # The buyer reads the note too (a rejection's reason, the staff's remark).
             notifications.queue(locked, to, note=note)
+        webhook_events.status_changed(locked, to)
     # The caller's object follows the database.
-    for name in ("status", "ship_by", "refund_due_by", "carrier_tracking", "updated_at"):
+    for name in (
+        "status",
+        "ship_by",
+        "refund_due_by",
+        "goods_or_proof_at",
+        "carrier",
+        "carrier_tracking",
+        "approved_by_rule",
+        "rejection_code",
+        "rejection_note",
+        "settlement",
+        "settled_total",
+        "settled_at",
+        "updated_at",
+    ):
+        setattr(return_request, name, getattr(locked, name))
+    return locked
+
+
+def record_event(
+    return_request: ReturnRequest,
+    code: str,
+    *,
+    actor=None,
+    actor_kind: str | None = None,
+    person: str = STAFF,
+    may: Collection[str],
+    step: Step | None = None,
+    amount: Decimal | None = None,
+    note: str = "",
+    at: datetime | None = None,
+    apply: Callable[[ReturnRequest], str | None] | None = None,
+    notify: str | None = None,
+) -> ReturnRequest:
+    """Something happened to a return without a change of status: the same check,
+    lock, event (under `code`, which is also the audit log's verb), audit entry and,
+    with `notify` (the email's event name), the buyer's email. `apply` changes the
+    locked row and may return the audit note."""
+    if actor_kind is None:
+        actor_kind = SYSTEM if actor is None else person
+    actors.check(return_request, actor, actor_kind, may, step=step, amount=amount)
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = (
+            ReturnRequest.objects.select_for_update(of=("self",))
+            .select_related("buyer", "order")
+            .get(pk=return_request.pk)
+        )
+        logged_note = (apply(locked) if apply is not None else None) or note
+        locked.save()
+        ReturnEvent.objects.create(
+            return_request=locked,
+            from_status=locked.status,
+            to_status=locked.status,
+            code=code,
+            at=at,
+            actor=actor,
+            actor_kind=actor_kind,
+            note=logged_note,
+        )
+        audit.record(locked, code, user=actor, at=at, before=locked.status, note=logged_note)
+        if notify:
+            notifications.queue(locked, notify, note=logged_note)
+    for name in ("status", "updated_at"):
         setattr(return_request, name, getattr(locked, name))
     return locked
 
@@ -145,15 +232,23 @@ def approve(
     note="",
     notify=True,
     held=False,
+    rule: str = "",
 ):
-    """Staff accept the request, or the system does at once when the confirm or the
-    withdrawal button re-checked it. The buyer has until `ship_by` to send it."""
+    """Staff (or an integration, as the system) accept the request, or the system
+    does at once by an automatic `rule` (approval.Rule: a withdrawal, a defect, a
+    value below the threshold...). The buyer has until `ship_by` to send it:
+    unless given, the pinned policy's days to ship back, counted from now (a
+    withdrawal: at least the law's 14 days, Art. 14(1)). The approval email says
+    the label or QR code is ready: the buyer's page offers it from now on."""
     at = at or timezone.now()
 
-    def apply(r: ReturnRequest) -> None:
-        r.ship_by = ship_by or r.ship_by or at + timedelta(days=14)
+    def apply(r: ReturnRequest) -> str:
+        r.ship_by = ship_by or r.ship_by or _ship_by(r, at)
+        r.approved_by_rule = rule
+        carriers.issue_label(r)  # a prepaid label's tracking number
+        return f"rule: {rule}" if rule else ""
 
-    return _transition(
+    return transition(
         return_request,
         S.APPROVED,
         actor=actor,
@@ -167,32 +262,78 @@ def approve(
     )
 
 
-def reject(return_request, *, actor, note: str, at=None):
-    if not note.strip():
-        raise ValueError(_("A rejection states its reason."))
-    return _transition(
-        return_request, S.REJECTED, actor=actor, actor_kind=STAFF, may=(STAFF,), note=note, at=at
+# Art. 14(1): the buyer sends the goods back within 14 days of withdrawing.
+WITHDRAWAL_SHIP_BACK_DAYS = 14
+
+
+def _ship_by(r: ReturnRequest, at: datetime) -> datetime:
+    """The ship-by date of an approval at `at`: the pinned policy's days to ship back
+    (the law's 14 at least for a withdrawal), ending on a working day of the market."""
+    line = r.lines.select_related("order_line__pin__version").first()
+    days = line.order_line.pin.version.rules.ship_back_days if line else 14
+    if r.kind == ReturnKind.WITHDRAWAL:
+        days = max(days, WITHDRAWAL_SHIP_BACK_DAYS)
+    market = r.order.market
+    return period_end(local_date(at, market), days, market)
+
+
+REJECTION_NOTE_MAX_LENGTH = 2000
+
+
+def reject(return_request, *, actor, actor_kind=None, code: str, note: str = "", at=None):
+    """Staff (or an integration, as the system) refuse the request for a reason of
+    the list (RejectionReason `code`) and, optionally, their own words: required
+    with the reason "other". The buyer reads the reason in their language and the
+    words as written, on their page and in the email."""
+    code, note = (code or "").strip(), (note or "").strip()
+    if not rejection.is_active_reason(code):
+        raise ValueError(_("Choose one of the reasons offered."))
+    if code == rejection.OTHER_REASON and not note:
+        raise ValueError(_("Say why the return is rejected."))
+    if len(note) > REJECTION_NOTE_MAX_LENGTH:
+        raise ValueError(
+            _("Keep the explanation under %(count)d characters.")
+            % {"count": REJECTION_NOTE_MAX_LENGTH}
+        )
+
+    def apply(r: ReturnRequest) -> str:
+        r.rejection_code = code
+        r.rejection_note = note
+        return f"{code}: {note}" if note else code
+
+    return transition(
+        return_request,
+        S.REJECTED,
+        actor=actor,
+        actor_kind=actor_kind,
+        may=(STAFF, SYSTEM),
+        note=note,
+        at=at,
+        apply=apply,
     )
 
 
 def cancel(return_request, *, actor, at=None):
     """The buyer changes their mind: allowed until the parcel is on its way."""
-    return _transition(
+    return transition(
         return_request, S.CANCELLED, actor=actor, actor_kind=BUYER, may=(BUYER,), at=at
     )
 
 
 def mark_in_transit(return_request, *, actor=None, actor_kind=None, tracking="", at=None):
     """The parcel left: the buyer gives their own carrier's tracking number, staff
-    mark it, or the carrier's scan does (the system)."""
+    mark it, or the carrier's scan does (the system). That is the proof of
+    sending: a statutory refund is no longer withheld (refunds.clock)."""
     tracking = tracking.strip()[:64]
+    at = at or timezone.now()
 
     def apply(r: ReturnRequest) -> str:
         if tracking:
             r.carrier_tracking = tracking
+        clock.goods_or_proof_arrived(r, at, received=False)
         return tracking
 
-    return _transition(
+    return transition(
         return_request,
         S.IN_TRANSIT,
         actor=actor,
@@ -203,77 +344,44 @@ def mark_in_transit(return_request, *, actor=None, actor_kind=None, tracking="",
     )
 
 
-def receive(return_request, *, actor, at=None):
-    """The parcel arrived. A return outside the statutory period gets its refund
-    clock now (the policy's refund days); a withdrawal's already runs."""
+# Receiving (per line, in one or more receipts) and the per-unit inspection are
+# actions of their own, built on `transition` and `record_event`:
+# receiving.receive / receive_all and inspection.inspect_units.
+
+
+def resolve(return_request, *, actor, actor_kind=None, at=None):
+    """Settle the return: decide its settlement (settlement.settle), store it on the
+    return, book its refunds across the order's means of payment (and store credit)
+    and queue their payouts after commit (refunds.booking). The audit log's note is
+    the amount settled and where it goes; the buyer's email shows each figure."""
     at = at or timezone.now()
-
-    def apply(r: ReturnRequest) -> None:
-        if r.refund_due_by is None:
-            days = r.lines.first().order_line.pin.version.rules.refund_days
-            r.refund_due_by = at + timedelta(days=days)
-
-    return _transition(
-        return_request, S.RECEIVED, actor=actor, actor_kind=STAFF, may=(STAFF,), at=at, apply=apply
-    )
-
-
-@dataclass(frozen=True)
-class LineInspection:
-    received: int
-    damaged: int = 0
-    deduction: Decimal = Decimal("0")
-    deduction_reason: str = ""
-
-
-def inspect(return_request, results: Mapping[int, LineInspection], *, actor, at=None):
-    """Record each line's inspection (keyed by ReturnLine pk). A deduction states its
-    reason (loss of value from handling: Art. 14(2); L221-23)."""
-
-    def apply(r: ReturnRequest) -> None:
-        lines = {line.pk: line for line in r.lines.all()}
-        if set(results) != set(lines):
-            raise ValueError(_("Inspect every line of the return."))
-        for pk, result in results.items():
-            line = lines[pk]
-            if not 0 <= result.damaged <= result.received <= line.quantity:
-                raise ValueError(_("Received and damaged quantities do not add up."))
-            if result.deduction < 0 or (result.deduction and not result.deduction_reason.strip()):
-                raise ValueError(_("A deduction is positive and states its reason."))
-            line.received_quantity = result.received
-            line.damaged_quantity = result.damaged
-            line.deduction = money(result.deduction)
-            line.deduction_reason = result.deduction_reason.strip()
-            line.save()
-
-    return _transition(
-        return_request, S.INSPECTED, actor=actor, actor_kind=STAFF, may=(STAFF,), at=at, apply=apply
-    )
-
-
-def resolve(return_request, *, actor, at=None):
-    """Settle the return: book the refund (or store credit) and queue its payout
-    after commit (refunds.booking). The audit log's note is the amount booked."""
+    actor_kind = actor_kind or STAFF
 
     def apply(r: ReturnRequest) -> str:
-        refund = booking.book(r)
-        return f"{refund.amount} {refund.currency}" if refund else ""
+        refunds = booking.book(r, actor, actor_kind=actor_kind, at=at)
+        return booking.summary(r, refunds)
 
-    return _transition(
-        return_request, S.RESOLVED, actor=actor, actor_kind=STAFF, may=(STAFF,), at=at, apply=apply
+    return transition(
+        return_request,
+        S.RESOLVED,
+        actor=actor,
+        actor_kind=actor_kind,
+        may=(STAFF,),
+        at=at,
+        apply=apply,
     )
 
 
 def close(return_request, *, actor=None, actor_kind=None, at=None):
     """Staff close a settled return, or the system does once nothing is left open."""
-    return _transition(
+    return transition(
         return_request, S.CLOSED, actor=actor, actor_kind=actor_kind, may=(STAFF, SYSTEM), at=at
     )
 
 
 def expire(return_request, *, at=None):
     """Nothing was sent by the ship-by date (beat: `expire_overdue`)."""
-    return _transition(return_request, S.EXPIRED, actor_kind=SYSTEM, may=(SYSTEM,), at=at)
+    return transition(return_request, S.EXPIRED, actor_kind=SYSTEM, may=(SYSTEM,), at=at)
 
 
 def expire_overdue(now: datetime) -> int:

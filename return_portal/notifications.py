@@ -20,7 +20,7 @@ from .legal_calendar import market_timezone
 from .models import ReturnRequest
 
 # Events with their own template; any other status change uses "status".
-TEMPLATES = {"requested", "withdrawal", "message"}
+TEMPLATES = {"requested", "withdrawal", "message", "refund", "refund_paid"}
 
 
 def language_of(return_request: ReturnRequest) -> str:

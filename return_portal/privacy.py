@@ -16,6 +16,7 @@ from accounts.privacy import anonymised_email
 from core.models import OutboxMessage
 
 from .models import ReturnMessage, ReturnPhoto, ReturnRequest
+from .notes import INTERNAL_EVENTS
 
 REMOVED = "[removed]"
 
@@ -28,7 +29,14 @@ def export_returns(user) -> list[dict]:
     returns = (
         ReturnRequest.objects.filter(buyer=user)
         .select_related("order", "reason")
-        .prefetch_related("lines__order_line", "events", "messages", "photos", "refunds")
+        .prefetch_related(
+            "lines__order_line",
+            "lines__unit_inspections",
+            "events",
+            "messages",
+            "photos",
+            "refunds",
+        )
         .order_by("created_at", "pk")
     )
     return [
@@ -55,8 +63,17 @@ def export_returns(user) -> list[dict]:
                     "title": line.order_line.title,
                     "quantity": line.quantity,
                     "received_quantity": line.received_quantity,
-                    "deduction": str(line.deduction),
-                    "deduction_reason": line.deduction_reason,
+                    # Per-unit results only: the checklist notes and who inspected
+                    # are staff records, not the buyer's data.
+                    "units": [
+                        {
+                            "unit": unit.unit,
+                            "outcome": unit.outcome,
+                            "deduction": str(unit.deduction),
+                            "deduction_reason": unit.deduction_reason,
+                        }
+                        for unit in line.unit_inspections.all()
+                    ],
                 }
                 for line in item.lines.all()
             ],
@@ -68,6 +85,7 @@ def export_returns(user) -> list[dict]:
                     "by": event.actor_kind,
                 }
                 for event in item.events.all()
+                if event.code not in INTERNAL_EVENTS
             ],
             "messages": [
                 {

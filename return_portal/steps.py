@@ -197,7 +197,10 @@ def quote(
     shipping: ShippingOption | None,
     defect: bool,
     at: datetime,
+    whole_order: bool | None = None,
 ) -> Estimate:
+    """`whole_order`: given by a withdrawal split per seller, whose parts together
+    may withdraw from the whole order (else judged from this selection)."""
     rules = selection.first_rules
     statutory = all(statutory_open(decision, at) for _line, decision, _units in selection.items)
     return estimate(
@@ -212,7 +215,7 @@ def quote(
         shipping=shipping,
         defect=defect,
         statutory=statutory,
-        whole_order=_whole_order(order, selection),
+        whole_order=_whole_order(order, selection) if whole_order is None else whole_order,
         standard_shipping_paid=order.shipping_standard_amount,
         express_surcharge_paid=order.shipping_express_surcharge,
         refundable_left=order.payment_amount - order.refunded_amount,

@@ -10,16 +10,28 @@ are annotations, so the listing reads them with its one query.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.scoping import scope_of_user
+
 from . import actors, audit, notifications
+from .actors import Step
 from .models import (
-    RELEASED_STATUSES,
     ActorKind,
     Refund,
     RefundStatus,
@@ -27,6 +39,7 @@ from .models import (
     ReturnRequest,
     ReturnStatus,
 )
+from .refunds import clock
 
 REPLY_MAX_LENGTH = 4000
 
@@ -37,8 +50,12 @@ class ReplyError(ValueError):
 
 def reply(return_request: ReturnRequest, staff, body: str, key: str = "") -> tuple:
     """Post a support reply on the return's thread and queue its email to the buyer:
-    (message, created). A resubmitted form with the same key adds nothing."""
-    actors.check(return_request, staff, ActorKind.STAFF, (ActorKind.STAFF,))
+    (message, created). A resubmitted form with the same key adds nothing.
+
+    A seller's staff answer as that seller (`as_seller`: the buyer reads the
+    seller's name); the operator's staff answer as the marketplace's support,
+    on any seller's return."""
+    actors.check(return_request, staff, ActorKind.STAFF, (ActorKind.STAFF,), step=Step.REPLY)
     body = body.strip()
     if not body:
         raise ReplyError(_("Write the reply before sending it."))
@@ -55,13 +72,14 @@ def reply(return_request: ReturnRequest, staff, body: str, key: str = "") -> tup
             # status the email shows are those of one moment.
             locked = (
                 ReturnRequest.objects.select_for_update(of=("self",))
-                .select_related("buyer", "order")
+                .select_related("buyer", "order", "seller")
                 .get(pk=return_request.pk)
             )
             message = ReturnMessage.objects.create(
                 return_request=locked,
                 author=staff,
                 from_staff=True,
+                as_seller=None if scope_of_user(staff).is_operator else locked.seller,
                 body=body,
                 idempotency_key=key,
             )
@@ -92,31 +110,44 @@ def _flag(condition: Q) -> Case:
     )
 
 
-def with_deadlines(queryset: QuerySet, now: datetime | None = None) -> QuerySet:
-    """Annotate each return with `refund_overdue` and `ship_overdue`.
+REFUND_DUE_SOON = timedelta(hours=48)
 
-    A refund is overdue when its due date has passed and no refund of the return
-    has succeeded, unless nothing is owed: the return was released (rejected,
-    cancelled, expired), is an exchange, or was settled with nothing to pay. A
-    parcel is overdue when an approved return passed its ship-by date."""
+
+def with_deadlines(queryset: QuerySet, now: datetime | None = None) -> QuerySet:
+    """Annotate each return with `refund_owed`, `refund_overdue`, `refund_due_soon`,
+    `ship_overdue`, `approval_overdue`, `refund_failed` (a payout failed through
+    every retry) and `refund_error` (the provider's reason).
+
+    A refund is overdue when its due date has passed while it is still owed
+    (refunds.clock.owed: the one rule, which the sweep reads too) and no longer
+    withheld (refunds.clock.withheld). A parcel is overdue when an approved return
+    passed its ship-by date. A decision is overdue when a request still waits past
+    its `approval_due_by` (approval.py)."""
     now = now or timezone.now()
     refunds = Refund.objects.filter(return_request=OuterRef("pk"))
     queryset = queryset.annotate(
-        refund_paid=Exists(refunds.filter(status=RefundStatus.SUCCEEDED)),
-        refund_booked=Exists(refunds),
+        refund_owed=_flag(clock.owed()),
+        # A payout that failed through every retry, for staff to retry (refunds.payout).
+        refund_failed=Exists(refunds.filter(status=RefundStatus.FAILED)),
+        refund_error=Subquery(
+            refunds.filter(status=RefundStatus.FAILED).order_by("-pk").values("last_error")[:1]
+        ),
     )
-    settled_without_money = Q(
-        status__in=[ReturnStatus.RESOLVED, ReturnStatus.CLOSED], refund_booked=False
-    )
-    owed = ~Q(status__in=RELEASED_STATUSES) & ~Q(resolution="exchange") & ~settled_without_money
+    running = Q(refund_owed=True) & ~clock.withheld(now)
     return queryset.annotate(
-        refund_overdue=_flag(Q(refund_due_by__lt=now, refund_paid=False) & owed),
+        refund_overdue=_flag(Q(refund_due_by__lt=now) & running),
+        # Due within 48 hours and still owed (the queue's "refund due soon" filter).
+        refund_due_soon=_flag(
+            Q(refund_due_by__gte=now, refund_due_by__lte=now + REFUND_DUE_SOON) & running
+        ),
         ship_overdue=_flag(Q(status=ReturnStatus.APPROVED, ship_by__lt=now)),
+        approval_overdue=_flag(Q(status=ReturnStatus.REQUESTED, approval_due_by__lt=now)),
     )
 
 
 OVERDUE_REFUND = "refund"
 OVERDUE_SHIPPING = "shipping"
+OVERDUE_APPROVAL = "approval"
 OVERDUE_ANY = "any"
 
 
@@ -126,6 +157,10 @@ def overdue(queryset: QuerySet, which: str) -> QuerySet:
         return queryset.filter(refund_overdue=True)
     if which == OVERDUE_SHIPPING:
         return queryset.filter(ship_overdue=True)
+    if which == OVERDUE_APPROVAL:
+        return queryset.filter(approval_overdue=True)
     if which == OVERDUE_ANY:
-        return queryset.filter(Q(refund_overdue=True) | Q(ship_overdue=True))
+        return queryset.filter(
+            Q(refund_overdue=True) | Q(ship_overdue=True) | Q(approval_overdue=True)
+        )
     return queryset

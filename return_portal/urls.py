@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import detail, orders, withdrawal, wizard
+from .views import credit, detail, orders, return_files, withdrawal, wizard
 
 app_name = "return_portal"
 
@@ -8,6 +8,7 @@ app_name = "return_portal"
 # signed-in buyer: another buyer's id answers 404.
 urlpatterns = [
     path("", orders.order_list, name="orders"),
+    path("credit/", credit.credit, name="credit"),
     path("orders/<uuid:order_id>/return/", wizard.start, name="start"),
     path("drafts/<uuid:draft_id>/confirm/", wizard.confirm, name="confirm"),
     path("drafts/<uuid:draft_id>/photos/", wizard.upload_photo, name="photo_upload"),
@@ -19,12 +20,13 @@ urlpatterns = [
     path("drafts/<uuid:draft_id>/<slug:step>/", wizard.step, name="step"),
     path("orders/<uuid:order_id>/withdraw/", withdrawal.start, name="withdraw"),
     path("orders/<uuid:order_id>/withdraw/confirm/", withdrawal.confirm, name="withdraw_confirm"),
-    path("photos/<uuid:photo_id>/", detail.photo, name="photo"),
+    path("photos/<uuid:photo_id>/", return_files.photo, name="photo"),
     path("<uuid:return_id>/", detail.detail, name="detail"),
     path("<uuid:return_id>/status/", detail.status, name="status"),
     path("<uuid:return_id>/messages/", detail.messages, name="messages"),
     path("<uuid:return_id>/cancel/", detail.cancel, name="cancel"),
     path("<uuid:return_id>/tracking/", detail.tracking, name="tracking"),
-    path("<uuid:return_id>/label.pdf", detail.label, name="label"),
-    path("<uuid:return_id>/qr.svg", detail.qr, name="qr"),
+    path("<uuid:return_id>/label.pdf", return_files.label, name="label"),
+    path("<uuid:return_id>/packing-slip.pdf", return_files.slip, name="packing_slip"),
+    path("<uuid:return_id>/qr.svg", return_files.qr, name="qr"),
 ]

@@ -23,6 +23,16 @@ def _english_to_begin_with():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _staff_sessions_pass_totp(monkeypatch):
+    # force_login stands for the real sign-in, TOTP step included (tests/accounts/sessions.py).
+    from django.test import Client
+
+    from tests.accounts.sessions import force_login_with_mfa
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_mfa)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the site, the demo policies, the reason taxonomy and the demo help center

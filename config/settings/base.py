@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -39,6 +40,9 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "marketplace",
+    "webhooks",
+    "store_credit",
+    "screening",
     "policy_pages",
     "helpcenter",
     "return_portal",
@@ -133,6 +137,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests in memory, as with Django's own engine name: pytest-django only
     # recognises that name, and would otherwise derive a file name per worker.
     DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Short queries only: JIT compiling cost the queue's deadline filters 600 ms
+    # for 200 ms of work on 100,000 returns (bench/README.md, the queue).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -263,6 +271,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Every queue a task is sent to: a worker started without -Q consumes them all (a
+# busy deployment may run one worker per queue, `celery worker -Q webhooks`).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("webhooks"))
 CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {
         "task": "core.tasks.publish_scheduled",
@@ -272,6 +284,17 @@ CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {
         "task": "core.tasks.relay_outbox",
         "schedule": 60.0,
+    },
+    # Webhook deliveries due (the broker was down at commit, or a retry's time came).
+    "relay-webhooks": {
+        "task": "webhooks.tasks.relay_webhooks",
+        "schedule": 60.0,
+        "options": {"queue": "webhooks"},
+    },
+    # Store credit past its validity: an expiry entry for what is left of it.
+    "store-credit-expiry": {
+        "task": "store_credit.tasks.expire_credit",
+        "schedule": 3600.0,
     },
     # Help article views are buffered in the cache; this writes them to the database.
     "helpcenter-flush-article-views": {
@@ -293,6 +316,17 @@ CELERY_BEAT_SCHEDULE = {
 RETURNS_PAYMENT_GATEWAY = env(
     "RETURNS_PAYMENT_GATEWAY", "return_portal.refunds.payout.LocalLedgerGateway"
 )
+# What return_portal.refunds.simulated.SimulatedGateway does by default (demos):
+# "succeed", "fail", "timeout", or "fail:N" / "timeout:N" for the first N calls.
+RETURNS_SIMULATED_GATEWAY = env("RETURNS_SIMULATED_GATEWAY", "succeed")
+# Return labels and tracking numbers come from this carrier (return_portal.carriers).
+RETURNS_CARRIER = env("RETURNS_CARRIER", "return_portal.carriers.LocalCarrier")
+# Each carrier's Standard Webhooks secret (whsec_…) for its tracking scans; none: refused.
+RETURNS_CARRIER_WEBHOOK_SECRETS = {"local": env("RETURNS_CARRIER_LOCAL_WEBHOOK_SECRET", "")}
+# Outbound webhooks (webhooks/): each attempt's timeout, and whether endpoints may be
+# on this machine or its private network (off: seller staff type the URLs in).
+WEBHOOK_TIMEOUT = float(env("WEBHOOK_TIMEOUT", "5"))
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
 RETURN_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 RETURN_PHOTO_MAX_FILES = 5
 # Photos of a draft never confirmed are deleted after this many days (tasks.sweep_returns).

@@ -16,3 +16,12 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The local carrier's tracking webhooks are signed with this secret in development
+# only (README, "Labels and tracking"); production has none unless it is set.
+RETURNS_CARRIER_WEBHOOK_SECRETS = {
+    "local": env(
+        "RETURNS_CARRIER_LOCAL_WEBHOOK_SECRET", "whsec_cmV0dXJucy1odWItbG9jYWwtY2Fycmllci1kZXYtMDE="
+    )
+}
+# Webhook receivers on this machine (a local test receiver) are allowed here.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", True)

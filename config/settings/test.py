@@ -36,3 +36,5 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# The webhook tests' receiver runs on 127.0.0.1 (tests/webhooks/receiver.py).
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True

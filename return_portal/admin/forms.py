@@ -1,27 +1,52 @@
-"""The forms of the staff's actions on a return: reject, in transit, reply, and the
-inspection (one form per returned line)."""
+"""The forms of the staff's actions on a return: reject, in transit and reply
+(receiving and inspecting: inspection_forms.py), and what the assign forms share
+(`AssigneeChoice`: the page's, sections.py, and the queue's, bulk.py)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import support
-from ..lifecycle import LineInspection
-from ..models import ReturnLine
+from .. import rejection, support
 
 
 class RejectForm(forms.Form):
-    note = forms.CharField(
+    """A reason of the list (in the staff's language; the buyer reads it in theirs)
+    and, optionally, the staff's own words: required with "Other reason"."""
+
+    code = forms.ChoiceField(
         label=gettext_lazy("Reason for the rejection"),
-        help_text=gettext_lazy("Sent to the buyer with the decision."),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": gettext_lazy("State why the return is rejected.")},
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Choose the reason for the rejection."),
+            "invalid_choice": gettext_lazy("Choose one of the reasons offered."),
+        },
     )
+    note = forms.CharField(
+        label=gettext_lazy("Explanation for the buyer"),
+        help_text=gettext_lazy(
+            "Sent to the buyer with the reason, in the words you write. "
+            "Required with “Other reason”."
+        ),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].choices = [
+            (reason.code, reason.label) for reason in rejection.active_reasons()
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("code") == rejection.OTHER_REASON and not data.get("note", "").strip():
+            self.add_error("note", _("Say why the return is rejected."))
+        return data
 
 
 class TransitForm(forms.Form):
@@ -39,77 +64,28 @@ class ReplyForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
 
-class LineInspectionForm(forms.Form):
-    line = forms.IntegerField(widget=forms.HiddenInput)
-    received = forms.IntegerField(label=gettext_lazy("Units received"), min_value=0)
-    damaged = forms.IntegerField(label=gettext_lazy("Units damaged"), min_value=0, initial=0)
-    deduction = forms.DecimalField(
-        label=gettext_lazy("Deduction"),
-        help_text=gettext_lazy("For loss of value from handling beyond trying the item on."),
-        min_value=Decimal("0"),
-        max_digits=12,
-        decimal_places=2,
-        initial=Decimal("0"),
-        widget=forms.NumberInput(attrs={"step": "0.01"}),
-    )
-    deduction_reason = forms.CharField(
-        label=gettext_lazy("Reason for the deduction"), max_length=255, required=False
-    )
+def chosen_staff(pk: str):
+    """The staff account of an assign form's choice, None for nobody ("").
 
-    def __init__(self, *args, return_line: ReturnLine, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.return_line = return_line
-
-    def clean(self):
-        data = super().clean()
-        line = self.return_line
-        if data.get("line") not in (None, line.pk):
-            raise forms.ValidationError(_("The lines of this return changed. Reload the page."))
-        received, damaged = data.get("received"), data.get("damaged")
-        if received is not None and received > line.quantity:
-            self.add_error(
-                "received",
-                _("At most %(count)d units were returned.") % {"count": line.quantity},
-            )
-        elif received is not None and damaged is not None and damaged > received:
-            self.add_error("damaged", _("More units damaged than received."))
-        if data.get("deduction") and not data.get("deduction_reason", "").strip():
-            self.add_error("deduction_reason", _("State the reason for the deduction."))
-        return data
+    The choices are the staff as the form was built: an account deleted since,
+    or an id that names none, is the form's error, never a 500."""
+    if not pk:
+        return None
+    User = get_user_model()
+    try:
+        return User.objects.get(pk=pk)
+    except (User.DoesNotExist, ValueError, ValidationError):
+        raise ValidationError(
+            _("This account no longer exists. Choose someone else."), code="invalid_choice"
+        ) from None
 
 
-class InspectionFormSet(forms.BaseFormSet):
-    """One form per returned line, in the lines' order."""
+class AssigneeChoice:
+    """For a form with an `assignee` choice of staff ids: cleaned to the account
+    (chosen_staff), which `chosen()` returns."""
 
-    def __init__(self, *args, lines: list[ReturnLine], **kwargs):
-        self.lines = lines
-        kwargs.setdefault(
-            "initial",
-            [
-                {"line": line.pk, "received": line.quantity, "damaged": 0, "deduction": 0}
-                for line in lines
-            ],
-        )
-        super().__init__(*args, **kwargs)
+    def clean_assignee(self):
+        return chosen_staff(self.cleaned_data["assignee"])
 
-    def total_form_count(self):
-        return len(self.lines)
-
-    def get_form_kwargs(self, index):
-        return {"return_line": self.lines[index]}
-
-    def results(self) -> dict[int, LineInspection]:
-        return {
-            form.return_line.pk: LineInspection(
-                received=form.cleaned_data["received"],
-                damaged=form.cleaned_data["damaged"],
-                deduction=form.cleaned_data["deduction"],
-                deduction_reason=form.cleaned_data["deduction_reason"],
-            )
-            for form in self.forms
-        }
-
-
-InspectionForms = forms.formset_factory(
-    LineInspectionForm, formset=InspectionFormSet, extra=0, max_num=1000
-)
+    def chosen(self):
+        return self.cleaned_data["assignee"]

@@ -6,13 +6,22 @@ from __future__ import annotations
 from django.urls import path
 from django.utils.translation import gettext_lazy
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
-from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
+from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from ..models import ReturnRequest
 from .detail import ReturnDetailView, ReturnHistoryView
-from .listing import DeadlineColumn, ReturnFilterSet, ReturnIndexView, buyer_email
-from .photos import ReturnPhotoView
+from .inspection_photos import InspectionPhotoView
+from .listing import (
+    CountdownColumn,
+    DeadlineColumn,
+    ReturnFilterSet,
+    StatusColumn,
+    assignee_name,
+    buyer_email,
+)
+from .order_goodwill import OrderGoodwillView, ReturnIndexWithGoodwillView
+from .photos import PackingSlipView, ReturnPhotoView
 
 
 class ReturnRequestViewSet(ModelViewSet):
@@ -25,22 +34,31 @@ class ReturnRequestViewSet(ModelViewSet):
     menu_name = "returns"
     add_to_admin_menu = True
     menu_order = 240
-    index_view_class = ReturnIndexView
+    # The queue, with its "Goodwill refund of an order" button (admin/order_goodwill.py).
+    index_view_class = ReturnIndexWithGoodwillView
     inspect_view_class = ReturnDetailView
     history_view_class = ReturnHistoryView
     inspect_view_enabled = True
     copy_view_enabled = False
     list_per_page = 50
-    ordering = ["-created_at"]
+    # Newest first; the id breaks ties so pages never overlap (index return_created_idx).
+    ordering = ["-created_at", "-id"]
     filterset_class = ReturnFilterSet
-    search_fields = ["rma", "order__reference"]
+    # RMA, order reference, buyer email and SKU, in the database (admin/search.py:
+    # the listing's search_queryset); returns are not in Wagtail's search index.
+    search_fields = ["rma", "order__reference", "order__buyer_email", "lines__order_line__sku"]
     search_backend_name = None
+    # ?export=csv|xlsx: the filtered rows (admin/export.py), returns-<UTC time>.csv
+    export_filename = "returns"
     list_display = [
         "rma",  # the title column: links to the return's page
         Column("order.reference", label=gettext_lazy("Order")),
         Column("buyer_email", label=gettext_lazy("Buyer"), accessor=buyer_email),
+        Column("seller", label=gettext_lazy("Seller"), accessor="seller.name"),
         Column("get_kind_display", label=gettext_lazy("Kind"), sort_key="kind"),
-        StatusTagColumn("get_status_display", label=gettext_lazy("Status"), sort_key="status"),
+        StatusColumn("get_status_display", label=gettext_lazy("Status"), sort_key="status"),
+        Column("assignee", label=gettext_lazy("Assigned to"), accessor=assignee_name),
+        CountdownColumn(label=gettext_lazy("Next deadline")),
         DateColumn("created_at", label=gettext_lazy("Created"), sort_key="created_at"),
         DeadlineColumn(
             "ship_by", "ship_overdue", label=gettext_lazy("Ship by"), sort_key="ship_by"
@@ -84,6 +102,17 @@ class ReturnRequestViewSet(ModelViewSet):
             path("<int:pk>/history/", self.history_view, name="history"),
             path("<int:pk>/history/results/", self.history_results_view, name="history_results"),
             path("photos/<uuid:photo_id>/", self.photo_view, name="photo"),
+            path(
+                "<int:pk>/packing-slip.pdf",
+                self.construct_view(PackingSlipView),
+                name="packing_slip",
+            ),
+            path("goodwill/", OrderGoodwillView.as_view(), name="order_goodwill"),
+            path(
+                "inspection-photos/<uuid:photo_id>/",
+                self.construct_view(InspectionPhotoView),
+                name="inspection_photo",
+            ),
         ]
 
     @property

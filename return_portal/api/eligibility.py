@@ -1,4 +1,9 @@
-"""GET /api/v1/orders/{reference}/eligibility (token-authenticated)."""
+"""GET /api/v1/orders/{reference}/eligibility (token-authenticated).
+
+A seller's token (marketplace.scoping) sees an order only when it has a line of
+its seller (another order answers 404, as an unknown reference), and only its
+own lines of it: another seller's line is unknown here, in `opened` too.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from core.api.errors import ApiError, ErrorCode, error_responses
 from core.api.headers import no_store
 from marketplace.auth import token_auth
 from marketplace.models import Order
+from marketplace.scoping import scope_of_token
 from policy_pages.pinning import pinned_policy_data
 
 from ..eligibility import Decision
@@ -64,7 +70,8 @@ def decision_data(line, decision: Decision) -> dict:
     operation_id="orderEligibility",
     summary="Can each line of an order be returned, and why",
     description="Runs the portal's decision as of any instant: the policy window of the "
-    "version each line is pinned to, and the statutory withdrawal period.",
+    "version each line is pinned to, and the statutory withdrawal period. A seller's token "
+    "sees only orders with a line of its seller (another answers 404), and only its lines.",
     url_name="order_eligibility",
 )
 def eligibility(
@@ -72,11 +79,14 @@ def eligibility(
     reference: Path[OrderReference],
     params: Query[EligibilityParams],
 ):
-    order = orders_for_decisions(Order.objects.filter(reference=reference)).first()
+    scope = scope_of_token(request.auth)
+    orders = scope.filter_orders(Order.objects.filter(reference=reference))
+    order = orders_for_decisions(orders).first()
     if order is None:
         raise ApiError(404, _("No order has this reference."))
+    own = {line.reference for line in order.lines.all() if scope.allows(line.seller_id)}
     opened = params.opened_lines()
-    unknown = sorted(opened - {line.reference for line in order.lines.all()})
+    unknown = sorted(opened - own)
     if unknown:
         raise ApiError(
             400,
@@ -97,5 +107,7 @@ def eligibility(
         "at": at.isoformat(),
         "lang": params.lang,
         "opened": sorted(opened),
-        "lines": [decision_data(line, decision) for line, decision in decisions],
+        "lines": [
+            decision_data(line, decision) for line, decision in decisions if line.reference in own
+        ],
     }

@@ -39,6 +39,14 @@ class FigureCode(StrEnum):
     STORE_CREDIT_BONUS = "store_credit_bonus"
     EXCHANGE = "exchange"
     CAPPED = "capped"
+    # The settlement's own figures (return_portal.settlement), once the units are inspected.
+    DEDUCTION = "deduction"
+    REFUSED = "refused"
+    REPAIR = "repair"
+    NOT_RECEIVED = "not_received"
+    AWAITING_INSPECTION = "awaiting_inspection"
+    EXPRESS_SURCHARGE = "express_surcharge"
+    LATE_SURCHARGE = "late_surcharge"
 
 
 def refund_statute(market: str) -> str:
@@ -65,7 +73,7 @@ class Figure:
 
     @property
     def label(self) -> str:
-        return str(_LABELS[self.code]())
+        return label_of(self.code)
 
     def to_dict(self) -> dict:
         return {
@@ -103,7 +111,19 @@ _LABELS = {
     FigureCode.STORE_CREDIT_BONUS: lambda: _("Store credit bonus"),
     FigureCode.EXCHANGE: lambda: _("Exchanged for a replacement"),
     FigureCode.CAPPED: lambda: _("Limited to what remains of your payment"),
+    FigureCode.DEDUCTION: lambda: _("Deduction for loss of value"),
+    FigureCode.REFUSED: lambda: _("Refused"),
+    FigureCode.REPAIR: lambda: _("Repaired"),
+    FigureCode.NOT_RECEIVED: lambda: _("Not received"),
+    FigureCode.AWAITING_INSPECTION: lambda: _("Not checked yet"),
+    FigureCode.EXPRESS_SURCHARGE: lambda: _("Express delivery surcharge"),
+    FigureCode.LATE_SURCHARGE: lambda: _("Late refund increase"),
 }
+
+
+def label_of(code: FigureCode) -> str:
+    """A figure's name in the active language."""
+    return str(_LABELS[code]())
 
 
 @dataclass(frozen=True)

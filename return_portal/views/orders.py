@@ -22,7 +22,8 @@ from django.views.decorators.http import require_GET
 from marketplace.models import Order, OrderLine
 
 from ..citations import Citation, PolicyLinks
-from ..eligibility import Decision, ReasonCode
+from ..eligibility import Decision
+from ..eligibility_reasons import ReasonCode
 from ..legal_calendar import market_timezone
 from ..models import ReturnRequest
 from ..services import decide_order, orders_for_decisions

@@ -6,9 +6,10 @@ Step one (`start`) lists the lines the statutory right still covers and takes th
 buyer's choice; it keeps that choice in the session under a fresh idempotency
 key. Step two (`confirm`) shows the summary (GET) and records the withdrawal
 (POST) through `withdrawal.withdraw`, which sends the acknowledgement with the
-notice's content, date and time. A double click or a replayed POST carries the
-same key and finds the withdrawal already recorded. After the period both steps
-say so (410 Gone), never a server error.
+notice's content, date and time. Lines of several sellers make one return per
+seller: the buyer then lands on My orders, which lists them all. A double click
+or a replayed POST carries the same key and finds the withdrawal already
+recorded. After the period both steps say so (410 Gone), never a server error.
 """
 
 from __future__ import annotations
@@ -127,25 +128,44 @@ def start(request, order_id):
     )
 
 
-def _already_done(request, order: Order, key: str) -> ReturnRequest | None:
+def _already_done(request, order: Order, key: str) -> list[ReturnRequest]:
     if not key or has_control_characters(key):  # a key we issued has neither
-        return None
-    return ReturnRequest.objects.filter(
-        buyer=request.user, order=order, idempotency_key=key
-    ).first()
+        return []
+    return withdrawal.recorded(order, key, request.user)
 
 
-def _notice_message(return_request: ReturnRequest, market: str) -> str:
-    notice = timezone.localtime(return_request.notice_at, market_timezone(market))
-    return _(
-        "Your withdrawal was received on %(date)s at %(time)s (%(zone)s). "
-        "Your reference is %(rma)s. We have sent you an acknowledgement by email."
-    ) % {
+def _notice_message(returns: list[ReturnRequest], market: str) -> str:
+    notice = timezone.localtime(returns[0].notice_at, market_timezone(market))
+    values = {
         "date": date_format(notice, "DATE_FORMAT"),
         "time": time_format(notice, "H:i"),
         "zone": notice.tzinfo.key,
-        "rma": return_request.rma,
+        "rma": ", ".join(r.rma for r in returns),
     }
+    if len(returns) > 1:
+        # One return per seller: each seller handles its own items.
+        return (
+            _(
+                "Your withdrawal was received on %(date)s at %(time)s (%(zone)s). "
+                "Each seller handles its own items, so it has several references: %(rma)s. "
+                "We have sent you an acknowledgement for each by email."
+            )
+            % values
+        )
+    return (
+        _(
+            "Your withdrawal was received on %(date)s at %(time)s (%(zone)s). "
+            "Your reference is %(rma)s. We have sent you an acknowledgement by email."
+        )
+        % values
+    )
+
+
+def _after(returns: list[ReturnRequest]):
+    """The return's page; the orders page, which lists them all, for several."""
+    if len(returns) > 1:
+        return redirect("return_portal:orders")
+    return redirect("return_portal:detail", return_id=returns[0].public_id)
 
 
 @login_required
@@ -157,9 +177,9 @@ def confirm(request, order_id):
     if request.method == "POST":
         posted_key = request.POST.get("key", "")
         done = _already_done(request, order, posted_key)
-        if done is not None:  # a double click or a replay: the withdrawal already exists
+        if done:  # a double click or a replay: the withdrawal already exists
             _set_pending(request, order, None)
-            return redirect("return_portal:detail", return_id=done.public_id)
+            return _after(done)
         if pending is None or posted_key != pending["key"]:
             messages.warning(request, _("Please choose the items again and confirm."))
             return redirect("return_portal:withdraw", order_id=order.public_id)
@@ -176,7 +196,7 @@ def confirm(request, order_id):
             return redirect("return_portal:withdraw", order_id=order.public_id)
         _set_pending(request, order, None)
         messages.success(request, _notice_message(recorded, order.market))
-        return redirect("return_portal:detail", return_id=recorded.public_id)
+        return _after(recorded)
 
     # GET: the separate confirmation step, only after the first one.
     if pending is None:

@@ -6,7 +6,8 @@ next step's partial with its URL pushed. What the buyer chose so far is a
 `Draft` kept in their session, keyed by the draft id in the URL: a draft
 id that is not in the session is a 404, so drafts never cross buyers. Every
 check is the service's (`steps.check_*`); confirm runs them all again. What
-each step shows is in wizard_pages.py.
+each step shows is in wizard_pages.py (its order in wizard_steps.py, its rows
+and choices in wizard_display.py).
 """
 
 from __future__ import annotations
@@ -31,19 +32,8 @@ from ..confirm import confirm_return
 from ..draft import Draft, StepError, buyer_order
 from ..models import ReturnRequest
 from ..services import decide_order, orders_for_decisions
-from .wizard_pages import (
-    PHOTO_LIMIT,
-    PHOTO_LIMIT_MESSAGE,
-    STEPS,
-    BackTo,
-    WizardPage,
-    apply_errors,
-    check_progress,
-    earliest_step,
-    limited,
-    recheck,
-    step_url,
-)
+from .wizard_pages import PHOTO_LIMIT, PHOTO_LIMIT_MESSAGE, WizardPage, limited, recheck
+from .wizard_steps import STEPS, BackTo, apply_errors, check_progress, earliest_step, step_url
 
 __all__ = ["STEPS", "confirm", "delete_photo", "start", "step", "upload_photo"]
 

@@ -1,258 +1,50 @@
-"""The pages of the "start a return" steps: what each step shows, its form, and
-the service check that decides whether the answer holds.
+"""The pages of the "start a return" steps: each step's form, the service check
+that decides whether the answer holds, and the rendering.
 
 `WizardPage` builds the step's form from the draft, checks a posted answer with
 the step's service check (`steps.check_*`) and renders the step: the whole
 page, or only `#return-step` for htmx. The views (wizard.py) keep the draft in
-the session and choose where to go next.
+the session and choose where to go next; the order of the steps is in
+wizard_steps.py, what the steps show besides their forms in wizard_display.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import ratelimit
-from marketplace.models import Order, OrderLine
+from marketplace.models import Order
 from policy_pages.labels import RESOLUTION, SHIPPING_METHOD
-from policy_pages.rules import Payer, Resolution, ShippingMethod
+from policy_pages.rules import Payer, Resolution
 
 from .. import photos, steps
-from ..citations import Citation, PolicyLinks
-from ..confirm import REFUND_DAYS
+from ..citations import PolicyLinks
 from ..draft import Draft, StepError
-from ..eligibility import Decision, ReasonCode
 from ..forms import ItemsForm, ReasonForm, ResolutionForm, ShippingForm
-from ..legal_calendar import market_timezone
 from ..models import ItemCondition
-from ..refunds.estimate import refund_statute, shipping_cost, shipping_payer
-from ..services import decide_order
+from ..refunds.credit import selection_bonus
+from ..refunds.estimate import shipping_cost, shipping_payer
+from .wizard_display import SHIPPING_HINTS, Choice, line_rows, percent, refund_rule
+from .wizard_steps import (
+    STEP_HEADINGS,
+    STEP_LABELS,
+    STEPS,
+    Progress,
+    apply_errors,
+    error_summary,
+    step_url,
+)
 
 PHOTO_LIMIT = (60, 60 * 60)  # photo uploads per buyer per hour
 PHOTO_LIMIT_MESSAGE = gettext_lazy("You have added many photos in a short time. Try again later.")
-
-STEPS = ("items", "reason", "resolution", "shipping", "review")
-STEP_LABELS = {
-    "items": gettext_lazy("Items"),
-    "reason": gettext_lazy("Reason"),
-    "resolution": gettext_lazy("Refund or exchange"),
-    "shipping": gettext_lazy("Shipping"),
-    "review": gettext_lazy("Review"),
-}
-STEP_HEADINGS = {
-    "items": gettext_lazy("Which items are you returning?"),
-    "reason": gettext_lazy("Why are you returning them?"),
-    "resolution": gettext_lazy("What would you like instead?"),
-    "shipping": gettext_lazy("How will you send them back?"),
-    "review": gettext_lazy("Check and confirm your return"),
-}
-# The step whose form holds each field the services name in their errors.
-STEP_OF_FIELD = {
-    "items": "items",
-    "reason": "reason",
-    "condition": "reason",
-    "comment": "reason",
-    "photos": "reason",
-    "resolution": "resolution",
-    "exchange_variant": "resolution",
-    "shipping_method": "shipping",
-}
-# Where the error summary's link for each field points.
-FIELD_ANCHORS = {
-    "items": "items-fieldset",
-    "reason": "reason-fieldset",
-    "condition": "condition-fieldset",
-    "comment": "id_comment",
-    "photos": "id_photos",
-    "resolution": "resolution-fieldset",
-    "exchange_variant": "id_exchange_variant",
-    "shipping_method": "shipping-fieldset",
-}
-SHIPPING_HINTS = {
-    ShippingMethod.PREPAID_LABEL: gettext_lazy("Print the label we send you and stick it on."),
-    ShippingMethod.DROP_OFF: gettext_lazy(
-        "Show the QR code at a partner point; no printer needed."
-    ),
-    ShippingMethod.OWN_CARRIER: gettext_lazy(
-        "Send the parcel with any carrier and give us the tracking number."
-    ),
-}
-
-
-def step_url(draft: Draft, step: str) -> str:
-    return reverse("return_portal:step", args=[uuid.UUID(draft.key), step])
-
-
-# --- what each step shows -------------------------------------------------------------
-
-
-@dataclass
-class LineRow:
-    """One order line on the items step."""
-
-    index: int
-    line: OrderLine
-    decision: Decision  # with what the buyer declared (unsealed goods)
-    # Units the step offers, as judged while still sealed (0: no input, say why).
-    returnable: int
-    sealed: bool  # sealed hygiene or media: the step asks whether it was unsealed
-    deadline: str = ""
-    citation: Citation = dataclasses.field(default_factory=Citation)
-    notes: tuple[str, ...] = ()
-
-    @property
-    def selectable(self) -> bool:
-        return self.returnable > 0
-
-    @property
-    def single(self) -> bool:
-        return self.returnable == 1
-
-    @property
-    def why_not(self) -> str:
-        return self.decision.reasons[0].message if self.decision.reasons else ""
-
-
-def _local_date(when: datetime | None, market: str) -> str:
-    if when is None:
-        return ""
-    return date_format(timezone.localtime(when, market_timezone(market)), "DATE_FORMAT")
-
-
-def _line_rows(order: Order, draft: Draft, at: datetime, links: PolicyLinks):
-    rules_cache: dict = {}
-    as_sealed = decide_order(order, at, rules_cache=rules_cache)
-    declared = dict(
-        (line.pk, decision)
-        for line, decision in decide_order(order, at, draft.declarations, rules_cache=rules_cache)
-    )
-    rows = []
-    for index, (line, sealed_decision) in enumerate(as_sealed):
-        decision = declared[line.pk]
-        row = LineRow(
-            index=index,
-            line=line,
-            decision=decision,
-            returnable=sealed_decision.returnable_quantity if sealed_decision.eligible else 0,
-            sealed=line.sealed_hygiene or line.sealed_media,
-        )
-        if decision.eligible:
-            row.deadline, row.citation = _deadline(order, line, decision, links)
-            row.notes = tuple(
-                reason.message
-                for reason in decision.reasons
-                if reason.code
-                in (ReasonCode.EXTRA_CONDITIONS, ReasonCode.STATUTORY_PERIOD_NOT_STARTED)
-            )
-        rows.append(row)
-    return rows
-
-
-def _deadline(order, line, decision: Decision, links: PolicyLinks) -> tuple[str, Citation]:
-    """The date shown as "Returnable until" and what grants it: the policy clause
-    of the pinned version, or the statute when the legal period ends later."""
-    if decision.deadline is None:
-        return "", Citation()
-    by_code = {reason.code: reason for reason in decision.reasons}
-    window = by_code.get(ReasonCode.WITHIN_POLICY_WINDOW)
-    law = by_code.get(ReasonCode.WITHIN_STATUTORY_PERIOD)
-    if window is not None and decision.deadline == decision.policy_deadline:
-        citation = links.cite(line.pin.version, window.clause)
-    elif law is not None:
-        citation = Citation(statute=law.statute)
-    else:
-        citation = Citation()
-    return _local_date(decision.deadline, order.market), citation
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-    hint: str = ""
-    amount: object = None  # a cost, shown with the order's currency
-    free_note: str = ""
-    citation: Citation = dataclasses.field(default_factory=Citation)
-
-
-# --- the step pages -------------------------------------------------------------------
-
-
-class BackTo(Exception):
-    """An earlier step no longer holds: go back to it and show why."""
-
-    def __init__(self, step: str, errors: dict[str, list[str]]):
-        super().__init__(step)
-        self.step = step
-        self.errors = errors
-
-
-def earliest_step(errors: dict[str, list[str]]) -> str:
-    steps = [STEP_OF_FIELD.get(field, "items") for field in errors] or ["items"]
-    return min(steps, key=STEPS.index)
-
-
-@dataclass
-class Progress:
-    """What the steps before the current one established."""
-
-    selection: steps.Selection | None = None
-    reason: object = None
-    resolution: Resolution | None = None
-
-
-def check_progress(order, draft, at, step: str) -> Progress:
-    """Run the checks of every step before `step`; BackTo the first that fails."""
-    done = Progress()
-    position = STEPS.index(step)
-    try:
-        if position > 0:
-            done.selection = steps.check_items(order, draft, at)
-        if position > 1:
-            done.reason = steps.check_reason(draft)
-        if position > 2:
-            done.resolution = steps.check_resolution(done.selection, draft)
-        if position > 3:
-            steps.check_shipping(done.selection, draft)
-    except StepError as error:
-        raise BackTo(earliest_step(error.errors), error.errors) from error
-    return done
-
-
-def apply_errors(form, errors: dict[str, list[str]]) -> None:
-    if not form.is_bound:  # a page showing why its saved answer no longer holds
-        form.full_clean()
-        form.cleaned_data = {}
-    for field, messages in errors.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
-
-
-def _error_summary(form) -> list[dict]:
-    """Every error of the step, each linking to its field (or group of fields)."""
-    if form is None:
-        return []
-    summary = []
-    for field, messages in form.errors.items():
-        if field.startswith(("qty-", "opened-")):
-            anchor = "line-" + field.split("-", 1)[1]
-        elif field == "__all__":
-            anchor = FIELD_ANCHORS["items"]
-        else:
-            anchor = FIELD_ANCHORS.get(field, f"id_{field}")
-        summary.extend({"anchor": anchor, "message": message} for message in messages)
-    return summary
 
 
 class WizardPage:
@@ -270,7 +62,7 @@ class WizardPage:
     def form(self, step: str, progress: Progress, data=None, files=None):
         draft = self.draft
         if step == "items":
-            self.rows = _line_rows(self.order, draft, self.at, self.links)
+            self.rows = line_rows(self.order, draft, self.at, self.links)
             return ItemsForm(data, rows=self.rows, draft=draft)
         if step == "reason":
             return ReasonForm(
@@ -329,7 +121,7 @@ class WizardPage:
         except StepError as error:
             if step == "items":
                 self.draft.opened = draft.opened
-                self.rows = _line_rows(self.order, self.draft, self.at, self.links)
+                self.rows = line_rows(self.order, self.draft, self.at, self.links)
             apply_errors(form, error.errors)
             return False
         self.draft = draft
@@ -367,7 +159,7 @@ class WizardPage:
                 if step != "items"
                 else reverse("return_portal:orders")
             ),
-            "error_summary": _error_summary(form),
+            "error_summary": error_summary(form),
             "step_template": f"return_portal/start/_{step}.html",
         }
         getattr(self, f"_{step}_context")(context, progress, form)
@@ -422,21 +214,25 @@ class WizardPage:
         version = selection.items[0][0].pin.version
         citation = self.links.cite(version, rules.resolutions_clause)
         bonus = rules.store_credit_bonus_percent
+        credit_bonus = selection_bonus(selection) or None
         context["choices"] = [
             Choice(
                 value=resolution.value,
                 label=str(capfirst(RESOLUTION[resolution])),
                 hint=(
-                    _("+%(bonus)s %% bonus") % {"bonus": _percent(bonus)}
+                    _("+%(bonus)s %% bonus") % {"bonus": percent(bonus)}
                     if resolution == Resolution.STORE_CREDIT and bonus
                     else ""
                 ),
                 citation=citation,
+                # The bonus in money, shown beside the percentage (refunds.credit).
+                amount=(credit_bonus if resolution == Resolution.STORE_CREDIT else None),
             )
             for resolution in steps.allowed_resolutions(selection)
         ]
         context["chosen"] = form["resolution"].value() or ""
         context["citation"] = citation
+        context["currency"] = self.order.currency
 
     def _shipping_context(self, context, progress, form) -> None:
         selection = progress.selection
@@ -492,7 +288,7 @@ class WizardPage:
         context["currency"] = estimate.currency
         context["total"] = estimate.total
         context["express_kept"] = estimate.express_surcharge_kept
-        context["refund_rule"] = _refund_rule(self.order, checked, rules, version, self.links)
+        context["refund_rule"] = refund_rule(self.order, checked, rules, version, self.links)
         context["confirm_url"] = reverse("return_portal:confirm", args=[context["draft_id"]])
 
     # responses ------------------------------------------------------------------------
@@ -507,30 +303,6 @@ class WizardPage:
             response.status_code = status if status < 400 else 200
             return response
         return render(self.request, "return_portal/start/step.html", context, status=status)
-
-
-def _percent(value) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _refund_rule(order, checked, rules, version, links) -> dict:
-    """When the money is due: the law's 14 days from this notice under the
-    statutory right, else the policy's deadline."""
-    if checked.statutory:
-        return {
-            "text": _(
-                "Under your legal right of withdrawal, we refund you within %(days)d days "
-                "of this notice."
-            )
-            % {"days": REFUND_DAYS},
-            "citation": Citation(statute=refund_statute(order.market)),
-        }
-    return {
-        "text": _("We refund you within %(days)d days of receiving your return.")
-        % {"days": rules.refund_days},
-        "citation": links.cite(version, rules.deadlines_clause),
-    }
 
 
 def limited(request, scope: str, limits: tuple[int, int]) -> bool:

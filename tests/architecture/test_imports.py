@@ -13,16 +13,40 @@ from __future__ import annotations
 import grimp
 import pytest
 
-APPS = ("accounts", "core", "marketplace", "policy_pages", "helpcenter", "return_portal")
+APPS = (
+    "accounts",
+    "core",
+    "marketplace",
+    "webhooks",
+    "store_credit",
+    "screening",
+    "policy_pages",
+    "helpcenter",
+    "return_portal",
+)
 
 # What each app may import, besides itself (config is above all of them).
 ALLOWED = {
     "accounts": {"core"},
     "core": {"accounts"},
     "marketplace": {"core", "accounts"},
-    "policy_pages": {"marketplace", "core", "accounts"},
-    "helpcenter": {"policy_pages", "marketplace", "core", "accounts"},
-    "return_portal": {"policy_pages", "marketplace", "core", "accounts"},
+    # Outbound events: what every app above may emit.
+    "webhooks": {"marketplace", "core", "accounts"},
+    # The buyers' store-credit ledger (it emits credit.* events).
+    "store_credit": {"webhooks", "marketplace", "core", "accounts"},
+    # Abuse screening: the blocklist and the thresholds (return_portal measures).
+    "screening": {"marketplace", "core", "accounts"},
+    "policy_pages": {"webhooks", "marketplace", "core", "accounts"},
+    "helpcenter": {"policy_pages", "webhooks", "marketplace", "core", "accounts"},
+    "return_portal": {
+        "policy_pages",
+        "store_credit",
+        "screening",
+        "webhooks",
+        "marketplace",
+        "core",
+        "accounts",
+    },
 }
 
 

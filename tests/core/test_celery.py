@@ -8,6 +8,7 @@ from django.conf import settings
 
 from config.celery import app
 from core import tasks
+from webhooks import outbox as webhooks_outbox
 
 REDIS_URL = os.environ.get("REDIS_URL")
 
@@ -54,6 +55,10 @@ def test_a_real_worker_round_trips_a_task_through_redis():
         result = tasks.ping.apply_async(args=[token])
 
         assert result.get(timeout=60) == f"pong:{token}"
+        # The webhooks' relay goes to its own queue: a worker started as `make worker`
+        # starts it (no -Q) consumes that one too.
+        on_webhooks = tasks.ping.apply_async(args=[token], queue=webhooks_outbox.QUEUE)
+        assert on_webhooks.get(timeout=60) == f"pong:{token}"
     finally:
         app.conf.task_always_eager = previous
         worker.terminate()

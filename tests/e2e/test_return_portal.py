@@ -1,6 +1,7 @@
 """A buyer starts a return from My orders, step by step, in a real browser:
 htmx swaps each step in place, errors show inline, and the confirmed return
-shows its RMA number and drop-off QR code."""
+shows its RMA number, waits for the seller's decision, and once approved shows
+its drop-off QR code."""
 
 import re
 from datetime import timedelta
@@ -83,7 +84,9 @@ def open_first_step(page, base_url, order):
 def test_buyer_returns_an_item_step_by_step_and_gets_the_rma_and_qr_code(
     shop, browser, assert_accessible
 ):
+    from return_portal import lifecycle
     from return_portal.models import ReturnPhoto, ReturnRequest
+    from tests.return_portal.factories import returns_staff_user
 
     live, buyer, order = shop
     page = signed_in_page(browser, live.url, buyer)
@@ -146,10 +149,15 @@ def test_buyer_returns_an_item_step_by_step_and_gets_the_rma_and_qr_code(
     assert page.evaluate("window.sameDocument") is True  # every step swapped in place
     page.get_by_role("button", name="Confirm return").click()
 
-    # 6. The return's page: its RMA number and the QR code to show at the drop-off point.
+    # 6. The return's page: its RMA number, waiting for the seller's decision; once
+    # approved, the QR code to show at the drop-off point.
     expect(page.get_by_text(re.compile(r"RMA-[A-Z0-9]{8}")).first).to_be_visible()
-    expect(page.get_by_role("img", name=re.compile("QR code", re.IGNORECASE))).to_be_visible()
+    expect(page.get_by_text("waiting for the seller's decision")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("QR code", re.IGNORECASE))).to_have_count(0)
     created = ReturnRequest.objects.get()
+    lifecycle.approve(created, actor=returns_staff_user(), actor_kind="staff")
+    page.reload()
+    expect(page.get_by_role("img", name=re.compile("QR code", re.IGNORECASE))).to_be_visible()
     assert created.shipping_method == "drop_off" and created.photos.count() == 1
     assert created.rma in page.content()
 

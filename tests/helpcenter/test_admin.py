@@ -123,8 +123,11 @@ def test_staff_with_permission_can_open_attachments(support, client):
     attachment.file.save("a.png", ContentFile(b"png"), save=True)
     staff = StaffUserFactory(with_totp=True)
     client.force_login(staff)
-    assert client.get(f"/support/attachments/{attachment.pk}/").status_code == 403
+    # 404, not 403: an attachment id outside one's scope is never confirmed.
+    assert client.get(f"/support/attachments/{attachment.pk}/").status_code == 404
     staff.user_permissions.add(Permission.objects.get(codename="view_supportrequest"))
+    # Support requests are the operator's (helpcenter.support_scope).
+    staff.user_permissions.add(Permission.objects.get(codename="operate_marketplace"))
     client.force_login(staff)
     response = client.get(f"/support/attachments/{attachment.pk}/")
     assert response.status_code == 200

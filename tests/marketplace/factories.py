@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from marketplace.models import Order, OrderLine, ProductCategory, Seller
+from marketplace.models import Order, OrderLine, OrderPayment, ProductCategory, Seller
 from policy_pages.timeline import policy_in_force
 
 
@@ -84,6 +84,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 class OrderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Order
+        skip_postgeneration_save = True
 
     reference = factory.Sequence(lambda n: f"F-{n:05d}")
     buyer = None
@@ -96,6 +97,24 @@ class OrderFactory(factory.django.DjangoModelFactory):
     payment_method = "card"
     payment_amount = Decimal("54.80")
     payload_hash = factory.Sequence(lambda n: f"{n:064d}")
+
+    @factory.post_generation
+    def payments(order, create, extracted, **kwargs):
+        """The means it was paid with, as intake records them: one from
+        payment_method/payment_amount unless given as [(method, amount), ...]."""
+        if not create:
+            return
+        given = extracted or [(order.payment_method, order.payment_amount)]
+        OrderPayment.objects.bulk_create(
+            OrderPayment(
+                order=order,
+                position=position,
+                method=method,
+                reference=order.payment_reference if position == 0 else "",
+                amount=Decimal(amount),
+            )
+            for position, (method, amount) in enumerate(given)
+        )
 
 
 class OrderLineFactory(factory.django.DjangoModelFactory):

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from marketplace.delivery_schemas import validate_deliveries
 from marketplace.fields import MAX_CATEGORY_DEPTH, payload_hash
-from marketplace.schemas import ORDER_EXAMPLE, OrderIn, validate_deliveries, validate_order
+from marketplace.order_schemas import ORDER_EXAMPLE, OrderIn, validate_order
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 

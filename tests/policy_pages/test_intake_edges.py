@@ -7,7 +7,7 @@ import pytest
 
 from marketplace.fields import MAX_QUANTITY
 from marketplace.models import Order, OrderLine
-from marketplace.schemas import ORDER_EXAMPLE, validate_order
+from marketplace.order_schemas import ORDER_EXAMPLE, validate_order
 from tests.marketplace.conftest import api, api_token  # fixtures
 from tests.marketplace.factories import LinePayloadFactory, OrderPayloadFactory
 

@@ -93,7 +93,7 @@ def test_the_database_refuses_impossible_lines(line, field, value):
 
 
 def test_the_compliance_audit_counts_distinct_orders_per_version(policies):
-    from policy_pages.audit import audit_queryset
+    from policy_pages.audit_rows import audit_queryset
 
     order = OrderFactory()
     OrderLineFactory.create_batch(2, order=order)

@@ -12,12 +12,12 @@ from django.utils import timezone
 from wagtail.log_actions import registry as log_registry
 from wagtail.models import ModelLogEntry
 
-from return_portal import audit, lifecycle, support
+from return_portal import audit, lifecycle, receiving, support
 from return_portal.actors import ActionDenied
 from return_portal.buyer_messages import post_buyer_message
 from return_portal.confirm import confirm_return
 from return_portal.draft import Draft
-from return_portal.models import ReturnEvent, ReturnRequest, ReturnStatus
+from return_portal.models import BackOfficeSettings, ReturnEvent, ReturnRequest, ReturnStatus
 from return_portal.seeding import seed_staff_permissions
 from return_portal.tasks import sweep_returns
 from return_portal.withdrawal import withdraw
@@ -33,7 +33,7 @@ S = ReturnStatus
 
 
 @pytest.fixture
-def order(policies, buyer):
+def order(policies, reasons, buyer):  # rejection reasons too (seed_reasons)
     order = OrderFactory(
         buyer=buyer,
         placed_at=timezone.now() - timedelta(days=6),
@@ -53,6 +53,10 @@ def returns_staff(policies):
 
 @pytest.fixture
 def confirmed(order, buyer, reasons):
+    """Approved at once by the system: the marketplace approves returns below €100."""
+    settings = BackOfficeSettings.load()
+    settings.auto_approve_below = Decimal("100")
+    settings.save()
     draft = Draft(
         order_id=order.pk,
         quantities={"A": 1},
@@ -102,7 +106,7 @@ def test_a_buyers_cancel_in_the_portal_is_in_the_returns_history(
     assert response.status_code == 302
     assert entries(confirmed) == [
         ("return_portal.confirm", buyer),
-        ("return_portal.approve", None),  # the confirm's own approval, by the system
+        ("return_portal.approve", None),  # the confirm's own approval, by its rule
         ("return_portal.cancel", buyer),
     ]
     cancel = ModelLogEntry.objects.get(action="return_portal.cancel")
@@ -113,7 +117,7 @@ def test_a_buyers_cancel_in_the_portal_is_in_the_returns_history(
 
 
 def test_a_withdrawal_is_in_the_returns_history(client, order, buyer, reasons, returns_staff):
-    withdrawal, created = withdraw(buyer, order, [], key="withdraw-1")
+    [withdrawal], created = withdraw(buyer, order, [], key="withdraw-1")
 
     assert created
     assert entries(withdrawal) == [
@@ -192,7 +196,7 @@ def test_staff_without_the_change_permission_cannot_act_even_outside_the_admin(o
     with pytest.raises(ActionDenied):
         lifecycle.approve(requested, actor=StaffUserFactory())
     with pytest.raises(ActionDenied):
-        lifecycle.reject(requested, actor=requested.buyer, note="Not mine to reject.")
+        lifecycle.reject(requested, actor=requested.buyer, code="other", note="Not mine to reject.")
 
     assert ReturnRequest.objects.get(pk=requested.pk).status == S.REQUESTED
     assert entries(requested) == []
@@ -204,7 +208,7 @@ def test_nobody_may_pass_for_the_system_and_the_system_may_not_do_staff_work(ord
     with pytest.raises(ActionDenied):
         lifecycle.mark_in_transit(approved, actor=approved.buyer, actor_kind="system")
     with pytest.raises(ActionDenied):
-        lifecycle.receive(approved, actor=None)
+        receiving.receive_all(approved, actor=None)
     with pytest.raises(ActionDenied):
         support.reply(approved, approved.buyer, "I am support, honestly.")
 
@@ -221,5 +225,5 @@ def test_the_buyer_gives_the_tracking_number_as_the_buyer(order):
 
     entry = ModelLogEntry.objects.get(action="return_portal.in_transit")
     assert (entry.user, entry.data["note"]) == (approved.buyer, "1Z999AA1")
-    lifecycle.receive(approved, actor=staff)
+    receiving.receive_all(approved, actor=staff)
     assert entries(approved)[-1] == ("return_portal.receive", staff)

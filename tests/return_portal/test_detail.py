@@ -26,6 +26,7 @@ from return_portal.models import (
 from return_portal.views import detail as detail_views
 from return_portal.withdrawal import withdraw
 from tests.marketplace.factories import OrderFactory, OrderLineFactory
+from tests.return_portal.factories import returns_staff_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -60,7 +61,8 @@ def make_return(buyer, order, shipping="drop_off", **changes):
     }
     values.update(changes)
     created, _ = confirm_return(buyer, order, Draft(order_id=order.pk, **values))
-    return created
+    # A change of mind waits for a decision (test_approval.py): the seller approved it.
+    return lifecycle.approve(created, actor=returns_staff_user(), actor_kind="staff")
 
 
 @pytest.fixture
@@ -106,7 +108,7 @@ def test_the_estimate_shows_each_figure_with_its_label_and_the_total(signed_in, 
 
 
 def test_a_withdrawal_says_so_and_shows_the_refund_deadline(signed_in, order, buyer):
-    withdrawal, _ = withdraw(buyer, order, [], key="k-detail")
+    [withdrawal], _ = withdraw(buyer, order, [], key="k-detail")
 
     html = html_of(signed_in.get(url("detail", withdrawal)))
 
@@ -119,7 +121,7 @@ def test_the_timeline_polls_the_status_until_the_return_is_final(signed_in, drop
     status_url = url("status", drop_off)
 
     live = html_of(signed_in.get(url("detail", drop_off)))
-    assert f'hx-get="{status_url}"' in live
+    assert f'hx-get="{status_url}?shown=approved"' in live
     assert 'hx-trigger="every 20s"' in live
 
     lifecycle.cancel(drop_off, actor=buyer)
@@ -336,7 +338,7 @@ def test_the_thread_shows_support_replies(signed_in, drop_off):
 
     html = html_of(signed_in.get(url("messages", drop_off)))
 
-    assert "Support" in html and "On its way." in html
+    assert "Marketplace support" in html and "On its way." in html
 
 
 @pytest.mark.parametrize(

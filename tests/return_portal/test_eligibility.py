@@ -18,13 +18,8 @@ from policy_pages.rules import (
     PolicyRules,
     WindowStart,
 )
-from return_portal.eligibility import (
-    Decision,
-    LineFacts,
-    Reason,
-    ReasonCode,
-    decide,
-)
+from return_portal.eligibility import Decision, LineFacts, decide
+from return_portal.eligibility_reasons import Reason, ReasonCode
 
 PARIS = ZoneInfo("Europe/Paris")
 BERLIN = ZoneInfo("Europe/Berlin")

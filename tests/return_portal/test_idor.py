@@ -15,11 +15,13 @@ from django.urls import URLPattern, reverse
 from django.urls.converters import IntConverter, UUIDConverter
 from django.utils import timezone
 
+from return_portal import lifecycle
 from return_portal import urls as portal_urls
 from return_portal.confirm import confirm_return
 from return_portal.draft import Draft
 from return_portal.models import ReturnPhoto
 from tests.marketplace.factories import OrderFactory, OrderLineFactory
+from tests.return_portal.factories import returns_staff_user
 
 NOT_ALLOWED = 405
 
@@ -55,7 +57,12 @@ def owner_data(policies, reasons, buyer, monkeypatch, tmp_path):
             resolution="refund",
             shipping_method=shipping,
         )
-        return confirm_return(buyer, order, draft)[0]
+        # Approved, so that the owner reaches its QR code and label (the control below).
+        return lifecycle.approve(
+            confirm_return(buyer, order, draft)[0], actor=staff, actor_kind="staff"
+        )
+
+    staff = returns_staff_user()
 
     returns = [returned("drop_off"), returned("prepaid_label")]
     owner = Client()

@@ -157,7 +157,7 @@ def test_orders_come_newest_first_twenty_per_page(signed_in, policies, buyer):
 def test_my_returns_lists_open_returns_with_their_status_and_a_link(
     signed_in, order, buyer, reasons
 ):
-    withdrawal, _ = withdraw(buyer, order, ["A"], key="k-orders")
+    [withdrawal], _ = withdraw(buyer, order, ["A"], key="k-orders")
     closed = ReturnRequestFactory(order=order, status=ReturnStatus.CANCELLED)
 
     html = page_text(signed_in.get(reverse("return_portal:orders")))

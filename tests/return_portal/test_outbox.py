@@ -245,14 +245,17 @@ def test_the_sweep_expires_returns_not_sent_by_their_date(policies, buyer):
 def test_the_sweep_pays_refunds_left_pending(policies, buyer):
     return_request = make_return(buyer, status=S.RESOLVED)
     stale = Refund.objects.create(
+        order=return_request.order,
         return_request=return_request,
         amount=Decimal("49.90"),
         currency="EUR",
         resolution="refund",
         idempotency_key="refund:stale",
     )
+    other = make_return(buyer, status=S.RESOLVED)
     fresh = Refund.objects.create(
-        return_request=make_return(buyer, status=S.RESOLVED),
+        order=other.order,
+        return_request=other,
         amount=Decimal("49.90"),
         currency="EUR",
         resolution="refund",
@@ -271,6 +274,7 @@ def test_the_sweep_pays_refunds_left_pending(policies, buyer):
 def test_the_sweep_still_relays_when_the_broker_refuses_refunds(policies, buyer):
     return_request = make_return(buyer, status=S.RESOLVED)
     refund = Refund.objects.create(
+        order=return_request.order,
         return_request=return_request,
         amount=Decimal("49.90"),
         currency="EUR",

@@ -1,13 +1,11 @@
-"""What a return refunds (the pure estimate, figure by figure) and how the refund
-is paid (the configurable gateway, retries, idempotency, the payment cap)."""
+"""What a return refunds (the pure estimate, figure by figure) and the cap on what
+is paid back (paying it: test_payouts.py)."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from celery.exceptions import Retry
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
 from marketplace.models import Order
 from policy_pages.rules import (
@@ -18,10 +16,6 @@ from policy_pages.rules import (
     ShippingOption,
     WindowStart,
 )
-from return_portal import lifecycle
-from return_portal.lifecycle import LineInspection
-from return_portal.models import Refund, RefundStatus, ReturnStatus
-from return_portal.refunds import payout
 from return_portal.refunds.estimate import (
     EstimateLine,
     FigureCode,
@@ -29,14 +23,7 @@ from return_portal.refunds.estimate import (
     money,
     refund_statute,
 )
-from return_portal.refunds.payout import LocalLedgerGateway, PaymentError, PayoutRequest
-from return_portal.tasks import execute_refund
-from tests.marketplace.factories import OrderFactory, OrderLineFactory
-from tests.return_portal.factories import (
-    ReturnLineFactory,
-    ReturnRequestFactory,
-    returns_staff_user,
-)
+from tests.marketplace.factories import OrderFactory
 
 DROP_OFF = ShippingOption(
     ShippingMethod.DROP_OFF, Decimal("4.50"), Payer.BUYER, Payer.MERCHANT, "5.1"
@@ -237,155 +224,7 @@ def test_figure_labels_are_translated_when_shown():
         assert fee.label == "Restocking fee"
 
 
-# --- paying the refund ----------------------------------------------------------------
-
-
-class FlakyGateway:
-    """Fails twice, then pays; remembers every request it got."""
-
-    requests: list[PayoutRequest] = []
-
-    def payout(self, request):
-        FlakyGateway.requests.append(request)
-        if len(FlakyGateway.requests) <= 2:
-            raise PaymentError("Provider timed out")
-        return "flaky-ref-1"
-
-
-class DownGateway:
-    requests: list[PayoutRequest] = []
-
-    def payout(self, request):
-        DownGateway.requests.append(request)
-        raise PaymentError("Provider unreachable")
-
-
-@pytest.fixture
-def celery_retries():
-    """Eager tasks retry the way a worker does (Celery runs the task again with the
-    retry count raised, minus the wait) instead of raising Retry to the caller."""
-    from config.celery import app
-
-    previous = app.conf.task_eager_propagates
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = previous
-
-
-@pytest.fixture
-def flaky_gateway(settings):
-    FlakyGateway.requests = []
-    settings.RETURNS_PAYMENT_GATEWAY = "tests.return_portal.test_refunds.FlakyGateway"
-    return FlakyGateway
-
-
-@pytest.fixture
-def clerk(db):
-    return returns_staff_user()
-
-
-@pytest.fixture
-def inspected_return(policies, buyer, clerk):
-    order = OrderFactory(
-        buyer=buyer,
-        placed_at=timezone.now() - timedelta(days=6),
-        payment_amount=Decimal("104.70"),
-        payment_reference="pi_42",
-    )
-    line = OrderLineFactory(order=order, reference="A", unit_price=Decimal("49.90"), quantity=2)
-    return_request = ReturnRequestFactory(
-        order=order, status=ReturnStatus.RECEIVED, estimated_total=Decimal("99.80")
-    )
-    returned = ReturnLineFactory(return_request=return_request, order_line=line, quantity=2)
-    lifecycle.inspect(return_request, {returned.pk: LineInspection(received=2)}, actor=clerk)
-    return return_request
-
-
-def test_a_failing_provider_is_retried_with_the_same_key_until_it_pays(
-    inspected_return, clerk, flaky_gateway, celery_retries, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.resolve(inspected_return, actor=clerk)
-
-    refund = Refund.objects.get(return_request=inspected_return)
-    assert refund.status == RefundStatus.SUCCEEDED
-    assert refund.attempts == 3
-    assert refund.provider_reference == "flaky-ref-1"
-    assert refund.completed_at is not None
-    keys = {request.idempotency_key for request in flaky_gateway.requests}
-    assert keys == {refund.idempotency_key}
-    assert len(flaky_gateway.requests) == 3
-    first = flaky_gateway.requests[0]
-    assert (first.amount, first.currency, first.resolution) == (Decimal("99.80"), "EUR", "refund")
-    assert (first.payment_method, first.payment_reference) == ("card", "pi_42")
-
-
-def test_a_paid_refund_is_never_paid_again(
-    inspected_return, clerk, flaky_gateway, celery_retries, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.resolve(inspected_return, actor=clerk)
-    refund = Refund.objects.get()
-    calls = len(flaky_gateway.requests)
-
-    execute_refund.delay(refund.pk)
-    execute_refund(refund.pk)
-
-    assert len(flaky_gateway.requests) == calls
-    refund.refresh_from_db()
-    assert refund.attempts == 3
-
-
-def test_a_provider_that_stays_down_leaves_the_refund_pending_with_its_error(
-    inspected_return, clerk, settings, celery_retries, django_capture_on_commit_callbacks
-):
-    DownGateway.requests = []
-    settings.RETURNS_PAYMENT_GATEWAY = "tests.return_portal.test_refunds.DownGateway"
-    with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.resolve(inspected_return, actor=clerk)
-
-    refund = Refund.objects.get()
-    assert refund.status == RefundStatus.PENDING
-    assert refund.last_error == "Provider unreachable"
-    assert refund.attempts == len(DownGateway.requests) == execute_refund.max_retries + 1
-    # The return is resolved and the money is booked against the order all the same:
-    # the sweep keeps paying it (tests in test_outbox).
-    inspected_return.refresh_from_db()
-    assert inspected_return.status == ReturnStatus.RESOLVED
-    assert Order.objects.get(pk=inspected_return.order_id).refunded_amount == Decimal("99.80")
-
-
-def test_each_retry_waits_twice_as_long(inspected_return, clerk, flaky_gateway):
-    lifecycle.resolve(inspected_return, actor=clerk)  # not committed: nothing queued yet
-    refund = Refund.objects.get()
-
-    waits = []
-    for retries in (0, 1):
-        with pytest.raises(Retry) as retry:
-            execute_refund.apply(args=[refund.pk], retries=retries, throw=True)
-        waits.append(retry.value.when)
-
-    assert waits == [30, 60]
-    refund.refresh_from_db()
-    assert (refund.status, refund.attempts) == (RefundStatus.PENDING, 2)
-    assert refund.last_error == "Provider timed out"
-
-
-def test_the_local_ledger_gives_one_reference_per_key_and_refuses_nothing_to_pay():
-    gateway = LocalLedgerGateway()
-    request = PayoutRequest("refund:RMA-1", Decimal("10.00"), "EUR", "refund", "card", "pi_1")
-    assert gateway.payout(request) == gateway.payout(request)
-    other = PayoutRequest("refund:RMA-2", Decimal("10.00"), "EUR", "refund", "card", "pi_1")
-    assert gateway.payout(other) != gateway.payout(request)
-    with pytest.raises(PaymentError):
-        gateway.payout(PayoutRequest("refund:RMA-3", Decimal("0"), "EUR", "refund", "card", ""))
-
-
-def test_the_gateway_is_the_one_the_settings_name(settings):
-    settings.RETURNS_PAYMENT_GATEWAY = "tests.return_portal.test_refunds.FlakyGateway"
-    assert isinstance(payout.gateway(), FlakyGateway)
-    del settings.RETURNS_PAYMENT_GATEWAY
-    assert isinstance(payout.gateway(), LocalLedgerGateway)
+# --- the payment cap (paying: test_payouts.py) ------------------------------------------
 
 
 def test_the_database_refuses_a_refund_beyond_the_payment(policies, buyer):

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from core.models import OutboxMessage
 from marketplace.models import Order
-from return_portal import lifecycle
+from return_portal import lifecycle, receiving
 from return_portal.confirm import confirm_return
 from return_portal.draft import Draft, StepError
-from return_portal.lifecycle import LineInspection, TransitionError
+from return_portal.lifecycle import TransitionError
 from return_portal.models import (
     Refund,
     ReturnEvent,
@@ -21,11 +21,13 @@ from return_portal.models import (
     ReturnRequest,
     ReturnStatus,
 )
+from return_portal.refunds import clock
 from return_portal.steps import review
 from return_portal.withdrawal import withdraw
 from tests.factories import UserFactory
 from tests.marketplace.factories import OrderFactory, OrderLineFactory
 from tests.return_portal.factories import returns_staff_user
+from tests.return_portal.inspecting import inspect_every_unit
 
 
 def ago(days):
@@ -51,7 +53,7 @@ def draft_for(order, **changes):
     return Draft(order_id=order.pk, **values)
 
 
-def test_confirm_creates_one_approved_return_with_rma_events_and_a_notification(
+def test_confirm_creates_one_requested_return_with_rma_events_and_a_notification(
     order, buyer, reasons, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -59,12 +61,12 @@ def test_confirm_creates_one_approved_return_with_rma_events_and_a_notification(
 
     assert is_new
     assert created.rma.startswith("RMA-")
-    assert created.status == ReturnStatus.APPROVED
-    assert created.ship_by is not None
+    # A change of mind waits for the seller's decision (approval.py).
+    assert created.status == ReturnStatus.REQUESTED
+    assert created.approval_due_by is not None and created.ship_by is None
     assert created.drop_off_code
     assert [e.to_status for e in ReturnEvent.objects.filter(return_request=created)] == [
         "requested",
-        "approved",
     ]
     assert OutboxMessage.objects.filter(return_request=created, sent_at__isnull=False).exists()
     assert any(created.rma in message.subject for message in mail.outbox)
@@ -114,13 +116,13 @@ def test_withdrawing_from_the_whole_order_refunds_standard_delivery(
     order, buyer, reasons, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        withdrawal, created = withdraw(buyer, order, [], key="k1")
+        [withdrawal], created = withdraw(buyer, order, [], key="k1")
 
     assert created
     assert withdrawal.kind == ReturnKind.WITHDRAWAL
     assert withdrawal.status == ReturnStatus.APPROVED
     assert withdrawal.notice_at is not None
-    assert withdrawal.refund_due_by == withdrawal.notice_at + timedelta(days=14)
+    assert withdrawal.refund_due_by == clock.statutory_due_by("FR", withdrawal.notice_at)
     codes = [figure["code"] for figure in withdrawal.estimate["figures"]]
     assert "original_shipping" in codes
     acknowledgement = next(m for m in mail.outbox if order.reference in m.subject)
@@ -129,7 +131,7 @@ def test_withdrawing_from_the_whole_order_refunds_standard_delivery(
 
 
 def test_a_line_named_twice_is_withdrawn_once(order, buyer, reasons):
-    withdrawal, _created = withdraw(buyer, order, ["A", "A"], key="k-twice")
+    [withdrawal], _created = withdraw(buyer, order, ["A", "A"], key="k-twice")
 
     assert [(line.order_line.reference, line.quantity) for line in withdrawal.lines.all()] == [
         ("A", 2)
@@ -137,7 +139,7 @@ def test_a_line_named_twice_is_withdrawn_once(order, buyer, reasons):
 
 
 def test_another_buyers_key_is_never_answered_with_their_return(order, buyer, reasons):
-    theirs, _created = withdraw(buyer, order, [], key="k-theirs")
+    [theirs], _created = withdraw(buyer, order, [], key="k-theirs")
     other = UserFactory()
     other_order = OrderFactory(buyer=other, placed_at=ago(6))
     OrderLineFactory(order=other_order, reference="A")
@@ -145,9 +147,10 @@ def test_another_buyers_key_is_never_answered_with_their_return(order, buyer, re
     with pytest.raises(StepError):
         withdraw(other, other_order, [], key="k-theirs")
     with pytest.raises(StepError):
-        confirm_return(other, other_order, draft_for(other_order, key="k-theirs"))
+        # The key the withdrawal's part holds (the same seller's).
+        confirm_return(other, other_order, draft_for(other_order, key=theirs.idempotency_key))
 
-    assert ReturnRequest.objects.get(idempotency_key="k-theirs") == theirs
+    assert ReturnRequest.objects.get(idempotency_key=theirs.idempotency_key) == theirs
     assert not ReturnRequest.objects.filter(order=other_order).exists()
 
 
@@ -159,8 +162,14 @@ def test_no_withdrawal_after_the_period(policies, buyer, reasons):
         withdraw(buyer, old, [], key="k2")
 
 
-def test_the_lifecycle_refuses_transitions_outside_its_table(order, buyer, reasons):
+def approved(buyer, order, staff=None):
+    """A return as the buyer confirms it, approved by staff."""
     created, _ = confirm_return(buyer, order, draft_for(order))
+    return lifecycle.approve(created, actor=staff or returns_staff_user(), actor_kind="staff")
+
+
+def test_the_lifecycle_refuses_transitions_outside_its_table(order, buyer, reasons):
+    created = approved(buyer, order)
 
     with pytest.raises(TransitionError):
         lifecycle.close(created)
@@ -173,10 +182,9 @@ def test_resolving_books_the_refund_and_pays_it_once(
     order, buyer, reasons, django_capture_on_commit_callbacks
 ):
     staff = returns_staff_user()
-    created, _ = confirm_return(buyer, order, draft_for(order))
-    lifecycle.receive(created, actor=staff)
-    line = created.lines.get()
-    lifecycle.inspect(created, {line.pk: LineInspection(received=1)}, actor=staff)
+    created = approved(buyer, order, staff)
+    receiving.receive_all(created, actor=staff)
+    inspect_every_unit(created, staff)
     with django_capture_on_commit_callbacks(execute=True):
         lifecycle.resolve(created, actor=staff)
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from marketplace.models import Order
 from policy_pages.rules import ItemFlag
-from return_portal.eligibility import ReasonCode
+from return_portal.eligibility_reasons import ReasonCode
 from return_portal.models import ReturnStatus
 from return_portal.services import (
     Declarations,

@@ -15,23 +15,25 @@ from wagtail.log_actions import registry as log_registry
 from wagtail.models import ModelLogEntry
 
 from core.models import OutboxMessage
-from return_portal import lifecycle, support
+from marketplace.models import SellerMembership
+from return_portal import lifecycle, receiving, support
 from return_portal.confirm import confirm_return
 from return_portal.draft import Draft
-from return_portal.lifecycle import LineInspection
 from return_portal.models import (
+    BackOfficeSettings,
     Refund,
     ReturnKind,
     ReturnMessage,
     ReturnPhoto,
     ReturnRequest,
     ReturnStatus,
+    UnitInspection,
 )
-from return_portal.refunds import booking
-from return_portal.seeding import seed_staff_permissions
+from return_portal.seeding import WEBHOOK_PERMISSIONS, seed_staff_permissions
 from tests.factories import StaffUserFactory
 from tests.marketplace.factories import OrderFactory, OrderLineFactory
 from tests.return_portal.factories import ReturnLineFactory, ReturnRequestFactory
+from tests.return_portal.inspecting import inspect_every_unit, receipt_post, unit_post
 
 S = ReturnStatus
 PNG = (
@@ -76,7 +78,7 @@ def staff_client(client, returns_staff):
 
 
 @pytest.fixture
-def order(policies, buyer):
+def order(policies, reasons, buyer):  # rejection reasons too (seed_reasons)
     order = OrderFactory(
         buyer=buyer,
         reference="ORD-77001",
@@ -91,7 +93,11 @@ def order(policies, buyer):
 
 @pytest.fixture
 def confirmed(order, buyer, reasons):
-    """A return made as the buyer makes it: approved at once, with its estimate."""
+    """A return made as the buyer makes it, with its estimate: approved at once, as
+    the marketplace approves returns below €100 without a decision."""
+    settings = BackOfficeSettings.load()
+    settings.auto_approve_below = Decimal("100")
+    settings.save()
     draft = Draft(
         order_id=order.pk,
         quantities={"A": 2},
@@ -134,9 +140,15 @@ def test_the_groups_get_their_permissions_once(groups):
     before = set(groups["Returns staff"].permissions.values_list("pk", flat=True))
     again = seed_staff_permissions()
 
+    # "Returns staff" are the operator's (every seller); seller staff act on their
+    # sellers' returns, in the steps the back-office settings give sellers.
+    # Both keep their webhook endpoints and read the delivery log (webhooks/).
+    hooks = sorted(WEBHOOK_PERMISSIONS)
     assert again == {
-        "Returns staff": ["change_returnrequest", "view_returnrequest"],
-        "Seller staff": ["view_returnrequest"],
+        "Returns staff": sorted(
+            ["change_returnrequest", "operate_marketplace", "view_returnrequest", *hooks]
+        ),
+        "Seller staff": sorted(["change_returnrequest", "view_returnrequest", *hooks]),
     }
     assert groups["Returns staff"].permissions.filter(codename="access_admin").exists()
     assert set(groups["Returns staff"].permissions.values_list("pk", flat=True)) == before
@@ -154,7 +166,8 @@ def test_the_demo_seed_grants_the_staff_permissions():
 def test_staff_without_the_permission_are_refused(client, confirmed):
     client.force_login(StaffUserFactory(with_totp=True))
     assert client.get(index_url()).status_code in (302, 403)
-    assert client.get(detail_url(confirmed)).status_code in (302, 403)
+    # Outside every seller's scope too: the return answers as if it did not exist.
+    assert client.get(detail_url(confirmed)).status_code in (302, 403, 404)
 
 
 def test_a_buyer_is_sent_to_sign_in(client, buyer, confirmed):
@@ -234,6 +247,7 @@ def test_a_refund_is_not_overdue_once_paid_or_when_nothing_is_owed(order):
     past = timezone.now() - timedelta(days=1)
     paid = bare_return(order, S.RESOLVED, refund_due_by=past)
     Refund.objects.create(
+        order=paid.order,
         return_request=paid,
         amount=Decimal("49.90"),
         currency="EUR",
@@ -243,6 +257,7 @@ def test_a_refund_is_not_overdue_once_paid_or_when_nothing_is_owed(order):
     )
     pending = bare_return(order, S.RESOLVED, refund_due_by=past)
     Refund.objects.create(
+        order=pending.order,
         return_request=pending,
         amount=Decimal("49.90"),
         currency="EUR",
@@ -342,7 +357,12 @@ def test_an_unknown_return_is_a_404(staff_client, policies):
 
 
 def test_view_only_staff_read_but_cannot_act(client, groups, confirmed):
-    seller_staff = member(groups["Seller staff"])
+    view_only, _created = Group.objects.get_or_create(name="Returns readers")
+    view_only.permissions.set(
+        groups["Seller staff"].permissions.exclude(codename="change_returnrequest")
+    )
+    seller_staff = member(view_only)
+    SellerMembership.objects.create(user=seller_staff, seller=confirmed.seller)
     client.force_login(seller_staff)
 
     page = client.get(detail_url(confirmed))
@@ -390,20 +410,27 @@ def test_approving_a_requested_return(staff_client, order, returns_staff):
 def test_a_rejection_needs_its_reason(staff_client, order):
     requested = bare_return(order, S.REQUESTED)
 
-    response = act(staff_client, requested, "reject", **{"reject-note": "  "})
+    response = act(staff_client, requested, "reject", **{"reject-note": "Worn and washed."})
     assert response.status_code == 422
     html = response.content.decode()
-    assert "State why the return is rejected." in html
+    assert "Choose the reason for the rejection." in html
     assert 'aria-describedby="' in html
     assert ReturnRequest.objects.get(pk=requested.pk).status == S.REQUESTED
 
-    act(staff_client, requested, "reject", **{"reject-note": "Worn and washed."})
+    act(
+        staff_client,
+        requested,
+        "reject",
+        **{"reject-code": "conditions-not-met", "reject-note": "Worn and washed."},
+    )
     requested.refresh_from_db()
     assert requested.status == S.REJECTED
     assert requested.events.get().note == "Worn and washed."
-    assert "Worn and washed." in OutboxMessage.objects.get(return_request=requested).body
+    body = OutboxMessage.objects.get(return_request=requested).body
+    assert "Worn and washed." in body
+    assert "The item does not meet the return conditions" in body
     entry = ModelLogEntry.objects.get(action="return_portal.reject")
-    assert entry.data["note"] == "Worn and washed."
+    assert entry.data["note"] == "conditions-not-met: Worn and washed."
 
 
 def test_marking_in_transit_keeps_the_tracking_number(staff_client, confirmed):
@@ -414,66 +441,52 @@ def test_marking_in_transit_keeps_the_tracking_number(staff_client, confirmed):
     assert ModelLogEntry.objects.filter(action="return_portal.in_transit").exists()
 
 
-def inspection_data(return_request, **values):
-    line = return_request.lines.get()
-    data = {
-        "inspect-TOTAL_FORMS": "1",
-        "inspect-INITIAL_FORMS": "1",
-        "inspect-MIN_NUM_FORMS": "0",
-        "inspect-MAX_NUM_FORMS": "1000",
-        "inspect-0-line": str(line.pk),
-        "inspect-0-received": "2",
-        "inspect-0-damaged": "0",
-        "inspect-0-deduction": "0",
-        "inspect-0-deduction_reason": "",
-    }
-    data.update({f"inspect-0-{key}": str(value) for key, value in values.items()})
-    return data
-
-
 def test_receiving_inspecting_resolving_and_closing(
     staff_client, confirmed, django_capture_on_commit_callbacks
 ):
-    act(staff_client, confirmed, "receive")
+    line = confirmed.lines.get()
+    page = staff_client.get(detail_url(confirmed)).content.decode()
+    assert f'name="receive-{line.pk}-received"' in page and "<fieldset" in page
+
+    act(staff_client, confirmed, "receive", **receipt_post(line, received=2))
     confirmed.refresh_from_db()
     assert confirmed.status == S.RECEIVED
     page = staff_client.get(detail_url(confirmed)).content.decode()
-    assert 'name="inspect-0-received"' in page and "<fieldset" in page and "<legend>" in page
+    assert f'name="inspect-{line.pk}-1-outcome"' in page
+    assert f'name="inspect-{line.pk}-2-visual"' in page
+    assert 'enctype="multipart/form-data"' in page
 
     act(
         staff_client,
         confirmed,
         "inspect",
-        **inspection_data(
-            confirmed, received=2, damaged=1, deduction="5.00", deduction_reason="Stain"
+        **unit_post(line, 1),
+        **unit_post(
+            line,
+            2,
+            "partial_refund",
+            failed={"visual": "Stain on the collar"},
+            deduction="5.00",
+            deduction_reason="Stain",
         ),
     )
     confirmed.refresh_from_db()
     assert confirmed.status == S.INSPECTED
-    line = confirmed.lines.get()
-    assert (line.received_quantity, line.damaged_quantity, line.deduction) == (
-        2,
-        1,
+    units = {unit.unit: unit for unit in UnitInspection.objects.filter(return_line=line)}
+    assert (units[1].outcome, units[2].outcome, units[2].deduction) == (
+        "full_refund",
+        "partial_refund",
         Decimal("5.00"),
     )
-
-    expected = booking.final_amount(confirmed)
-    assert expected == confirmed.estimated_total - Decimal("5.00")
+    assert units[2].checks["visual"] == {"passed": False, "note": "Stain on the collar"}
     page = staff_client.get(detail_url(confirmed)).content.decode()
-    assert 'value="resolve"' in page
-    assert f"{expected:.2f}".replace(".", ",") in page or f"{expected:.2f}" in page
+    assert "Stain on the collar" in page and 'value="resolve"' in page
 
     with django_capture_on_commit_callbacks(execute=True):
         act(staff_client, confirmed, "resolve")
     confirmed.refresh_from_db()
     assert confirmed.status == S.RESOLVED
-    refund = confirmed.refunds.get()
-    assert (refund.amount, refund.status) == (expected, "succeeded")
-    assert (
-        ModelLogEntry.objects.get(action="return_portal.resolve")
-        .data["note"]
-        .startswith(str(expected))
-    )
+    assert confirmed.refunds.exists()
 
     act(staff_client, confirmed, "close")
     confirmed.refresh_from_db()
@@ -482,52 +495,16 @@ def test_receiving_inspecting_resolving_and_closing(
     assert "nothing more can be done" in page
 
 
-@pytest.mark.parametrize(
-    ("values", "error"),
-    [
-        ({"received": 3}, "At most 2 units were returned."),
-        ({"received": 1, "damaged": 2}, "More units damaged than received."),
-        ({"deduction": "4.00"}, "State the reason for the deduction."),
-        ({"received": "-1"}, "greater than or equal to 0"),
-        ({"deduction": "abc"}, "Enter a number."),
-    ],
-)
-def test_an_inspection_that_does_not_add_up_is_shown_back_with_its_error(
-    staff_client, returns_staff, confirmed, values, error
-):
-    lifecycle.receive(confirmed, actor=returns_staff)
-
-    response = act(staff_client, confirmed, "inspect", **inspection_data(confirmed, **values))
-
-    assert response.status_code == 422
-    assert error in response.content.decode()
-    assert ReturnRequest.objects.get(pk=confirmed.pk).status == S.RECEIVED
-
-
-def test_an_inspection_for_a_line_of_another_return_is_refused(
-    staff_client, returns_staff, confirmed, order
-):
-    lifecycle.receive(confirmed, actor=returns_staff)
-    stranger = bare_return(order, S.RECEIVED)
-    data = inspection_data(confirmed)
-    data["inspect-0-line"] = str(stranger.lines.get().pk)
-
-    response = act(staff_client, confirmed, "inspect", **data)
-
-    assert response.status_code == 422
-    assert ReturnRequest.objects.get(pk=confirmed.pk).status == S.RECEIVED
-
-
 def test_a_transition_the_status_no_longer_allows_is_an_error_message_not_a_500(
     staff_client, confirmed
 ):
+    line = confirmed.lines.get()
     lifecycle.cancel(confirmed, actor=confirmed.buyer)  # the buyer cancelled meanwhile
 
-    response = act(staff_client, confirmed, "receive")
+    response = act(staff_client, confirmed, "receive", **receipt_post(line, received=2))
 
-    assert response.status_code == 302
-    followed = staff_client.get(response["Location"]).content.decode()
-    assert "A return that is cancelled cannot become received." in followed
+    assert response.status_code == 409  # the page again, as the return is now
+    assert "A return that is cancelled cannot become received." in response.content.decode()
     assert not ModelLogEntry.objects.filter(action="return_portal.receive").exists()
 
 
@@ -540,16 +517,18 @@ def test_an_unknown_action_is_an_error_message(staff_client, confirmed):
     )
 
 
-def test_an_action_failing_inside_the_lifecycle_leaves_no_log_entry(
+def test_an_action_failing_inside_its_action_leaves_no_log_entry(
     staff_client, returns_staff, confirmed
 ):
-    lifecycle.receive(confirmed, actor=returns_staff)
+    receiving.receive_all(confirmed, actor=returns_staff)
+    line = confirmed.lines.get()
     ReturnRequest.objects.filter(pk=confirmed.pk).update(status=S.INSPECTED)
 
-    response = act(staff_client, confirmed, "inspect", **inspection_data(confirmed))
+    response = act(staff_client, confirmed, "inspect", **unit_post(line, 1))
 
-    assert response.status_code in (302, 422)
+    assert response.status_code in (409, 422)
     assert not ModelLogEntry.objects.filter(action="return_portal.inspect").exists()
+    assert not UnitInspection.objects.exists()
 
 
 # --- replies ----------------------------------------------------------------------------
@@ -625,7 +604,9 @@ def photo(confirmed, buyer):
 
 
 def test_staff_who_may_view_returns_see_the_photo(client, groups, photo):
-    client.force_login(member(groups["Seller staff"]))
+    seller_staff = member(groups["Seller staff"])
+    SellerMembership.objects.create(user=seller_staff, seller=photo.return_request.seller)
+    client.force_login(seller_staff)
     response = client.get(reverse("returns:photo", args=[photo.public_id]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PNG
@@ -658,14 +639,20 @@ def test_the_actions_have_labels_in_the_audit_log(staff_client, order):
     assert log_registry.get_action_label("return_portal.approve") == "Return: approve"
 
     requested = bare_return(order, S.REQUESTED)
-    act(staff_client, requested, "reject", **{"reject-note": "Out of policy."})
+    act(
+        staff_client,
+        requested,
+        "reject",
+        **{"reject-code": "other", "reject-note": "Out of policy."},
+    )
     history = staff_client.get(reverse("returns:history", args=[requested.pk]))
     assert history.status_code == 200
     html = history.content.decode()
     assert "Rejected the return" in html
     assert detail_url(requested) in html
     # The note is the entry's comment (shown where Wagtail shows comments).
-    assert ModelLogEntry.objects.get(action="return_portal.reject").comment == "Out of policy."
+    entry = ModelLogEntry.objects.get(action="return_portal.reject")
+    assert entry.comment == "other: Out of policy."
 
 
 def test_the_site_history_report_lists_return_actions(staff_client, order):
@@ -682,10 +669,9 @@ def test_an_inspected_return_resolves_to_what_remains_of_the_payment(
 ):
     order = OrderFactory(buyer=buyer, payment_amount=Decimal("30.00"))
     OrderLineFactory(order=order, reference="A", unit_price=Decimal("49.90"))
-    return_request = bare_return(order, S.RECEIVED)
-    lifecycle.inspect(
-        return_request, {return_request.lines.get().pk: LineInspection(1)}, actor=returns_staff
-    )
+    return_request = bare_return(order, S.IN_TRANSIT)
+    receiving.receive_all(return_request, actor=returns_staff)
+    inspect_every_unit(return_request, returns_staff)
 
     page = staff_client.get(detail_url(return_request)).content.decode()
     assert "30.00" in page or "30,00" in page

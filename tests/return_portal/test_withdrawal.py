@@ -310,3 +310,85 @@ def test_another_buyers_order_is_not_found(client, order, other_buyer):
     assert client.get(start).status_code == 404
     assert client.post(start, {"lines": ["A"]}).status_code == 404
     assert client.post(confirm, {"key": "0" * 32}).status_code == 404
+
+
+# --- one return per seller --------------------------------------------------------------
+
+
+@pytest.fixture
+def two_sellers_order(policies, reasons, buyer):
+    """Delivered 10 days ago, with a line of a second seller (same policy version)."""
+    order = _order(buyer, 10, "F-TWO-SELLERS")
+    other = SellerFactory(reference="atelier-roux", name="Atelier Roux")
+    OrderLineFactory(
+        order=order,
+        reference="C",
+        title="Linen scarf",
+        seller=other,
+        delivered_at=ago(10),
+        policy_version=order.lines.get(reference="A").pin.version,
+    )
+    return order
+
+
+def test_a_withdrawal_over_two_sellers_makes_one_return_per_seller(
+    signed_in, two_sellers_order, buyer, django_capture_on_commit_callbacks
+):
+    order = two_sellers_order
+    key = key_of(first_step(signed_in, order, lines=["A", "B", "C"]))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(urls(order)[1], {"key": key})
+    replay = signed_in.post(urls(order)[1], {"key": key})
+
+    parts = list(ReturnRequest.objects.order_by("pk"))
+    assert len(parts) == 2
+    by_seller = {
+        part.seller.reference: sorted(line.order_line.reference for line in part.lines.all())
+        for part in parts
+    }
+    assert by_seller == {"maison-durand": ["A", "B"], "atelier-roux": ["C"]}
+    assert len({part.notice_at for part in parts}) == 1
+    assert len({part.refund_due_by for part in parts}) == 1
+    assert all(part.status == ReturnStatus.APPROVED for part in parts)
+    assert {part.approved_by_rule for part in parts} == {"withdrawal"}
+    assert {part.idempotency_key for part in parts} == {
+        f"s{part.seller_id}:{key}" for part in parts
+    }
+    # The orders page lists both; the message gives both references.
+    assert response["Location"] == reverse("return_portal:orders")
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert all(part.rma in message for part in parts)
+    assert replay["Location"] == reverse("return_portal:orders")
+    assert ReturnRequest.objects.count() == 2
+    # One acknowledgement per part, each with its own items.
+    acknowledgements = [m for m in mail.outbox if order.reference in m.subject]
+    assert len(acknowledgements) == 2
+    assert sum("Linen scarf" in m.body for m in acknowledgements) == 1
+
+
+def test_the_standard_delivery_is_refunded_once_over_the_parts(two_sellers_order, buyer):
+    from return_portal.withdrawal import withdraw
+
+    parts, created = withdraw(buyer, two_sellers_order, [], key="k-whole")
+    again, created_again = withdraw(buyer, two_sellers_order, [], key="k-whole")
+
+    assert created and not created_again
+    assert [p.pk for p in again] == [p.pk for p in parts]
+
+    def delivery(part):
+        return [f for f in part.estimate["figures"] if f["code"] == "original_shipping"]
+
+    assert sum(len(delivery(part)) for part in parts) == 1
+
+
+def test_each_seller_sees_only_its_part(two_sellers_order, buyer):
+    from marketplace.scoping import scope_of_user
+    from return_portal.withdrawal import withdraw
+    from tests.return_portal.factories import returns_staff_user
+
+    parts, _created = withdraw(buyer, two_sellers_order, [], key="k-scoped")
+    roux = next(part for part in parts if part.seller.reference == "atelier-roux")
+    staff = returns_staff_user(operator=False, sellers=[roux.seller])
+
+    assert list(scope_of_user(staff).filter(ReturnRequest.objects.all())) == [roux]

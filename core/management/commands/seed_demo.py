@@ -15,6 +15,7 @@ SEEDERS = [
     "return_portal.seeding.seed_reasons",
     "return_portal.seeding.seed_demo_returns",  # after the orders and the reasons
     "return_portal.seeding.seed_staff_permissions",  # after accounts' staff groups
+    "return_portal.seeding.seed_seller_staff",  # after the users and the orders' sellers
 ]
 
 

@@ -18,10 +18,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, name=None, token=None, show_list=False, **options):
         if show_list:
-            for row in ApiToken.objects.order_by("name", "created_at"):
+            for row in ApiToken.objects.select_related("seller").order_by("name", "created_at"):
                 state = "revoked" if row.revoked else "active"
                 used = row.last_used_at.isoformat() if row.last_used_at else "never used"
-                self.stdout.write(f"{row.name}\t{state}\tcreated {row.created_at:%Y-%m-%d}\t{used}")
+                owner = f"seller {row.seller.reference}" if row.seller else "operator"
+                self.stdout.write(
+                    f"{row.name}\t{owner}\t{state}\tcreated {row.created_at:%Y-%m-%d}\t{used}"
+                )
             return
         if token:
             tokens = ApiToken.objects.filter(token_hash=hash_token(token.strip()))

@@ -1,11 +1,5 @@
-"""Returns: the request, its lines, photos, events, messages, refunds, and the
-outbox that carries their notifications.
-
-State changes go through the actions only: `lifecycle.py` (one function per
-transition, under `select_for_update`, each appending a `ReturnEvent` and an audit
-log entry); creation goes through `confirm.confirm_return` and
-`withdrawal.withdraw`. Nothing here is edited in place by views.
-"""
+"""A return: the request and its lines, with their statuses and reasons. Its
+photos are in return_photos, its events and messages in return_history."""
 
 from __future__ import annotations
 
@@ -15,14 +9,12 @@ import uuid
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.models import TranslatableMixin
 
-# The one private storage. Migration 0002 names it `return_portal.models.private_storage`,
-# so it stays importable here under that name.
-from core.storage import private_storage
 from policy_pages.labels import RESOLUTION, SHIPPING_METHOD, choices
 from policy_pages.rules import Resolution
 
@@ -38,6 +30,8 @@ class ReturnStatus(models.TextChoices):
     APPROVED = "approved", pgettext_lazy("return status", "approved")
     REJECTED = "rejected", pgettext_lazy("return status", "rejected")
     IN_TRANSIT = "in_transit", pgettext_lazy("return status", "in transit")
+    # Some units arrived, others are still expected (receiving.receive).
+    PARTIALLY_RECEIVED = "partially_received", pgettext_lazy("return status", "partly received")
     RECEIVED = "received", pgettext_lazy("return status", "received")
     INSPECTED = "inspected", pgettext_lazy("return status", "inspected")
     RESOLVED = "resolved", pgettext_lazy("return status", "resolved")
@@ -134,7 +128,7 @@ class ReturnRequest(models.Model):
         verbose_name=_("buyer"),
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED
+        _("status"), max_length=24, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED
     )
     # The key of the confirming submission: a replayed or double-clicked confirm finds
     # the return it already created.
@@ -188,6 +182,49 @@ class ReturnRequest(models.Model):
     refund_due_by = models.DateTimeField(_("refund due by"), null=True, blank=True)
     drop_off_code = models.CharField(_("drop-off code"), max_length=32, blank=True)
     carrier_tracking = models.CharField(_("tracking number"), max_length=64, blank=True)
+    # The carrier that issued the label's tracking number (carriers.py); "" when the
+    # buyer's own carrier carries it (its number is then the buyer's word).
+    carrier = models.CharField(_("carrier"), max_length=32, blank=True)
+    # The seller whose items these are: a return holds one seller's lines (the wizard
+    # and the withdrawal split by seller), and seller staff see only their sellers'.
+    seller = models.ForeignKey(
+        "marketplace.Seller",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returns",
+        verbose_name=_("seller"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_returns",
+        verbose_name=_("assigned to"),
+    )
+    # Approval: its deadline from the request (the back office's SLA), and which
+    # automatic rule approved it ("" when staff decided or it still waits).
+    approval_due_by = models.DateTimeField(_("approval due by"), null=True, blank=True)
+    approved_by_rule = models.CharField(_("approved by rule"), max_length=32, blank=True)
+    # A rejection: the reason's code (RejectionReason, shown in the buyer's language)
+    # and the staff's own words.
+    rejection_code = models.CharField(_("rejection reason"), max_length=64, blank=True)
+    rejection_note = models.TextField(_("rejection note"), max_length=2000, blank=True)
+    # The first of "goods received" and "proof of sending": the refund may be
+    # withheld until then (Art. 13(3); L221-24).
+    goods_or_proof_at = models.DateTimeField(
+        _("goods or proof of sending received at"), null=True, blank=True
+    )
+    # The settlement once decided (settlement.settle): figure by figure, each with
+    # its reason and clause, and its total. The estimate is then replaced.
+    settlement = models.JSONField(_("settlement"), default=dict, blank=True)
+    settled_total = models.DecimalField(
+        _("settled amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    # The refund-clock sweep's last alert ("due_soon", "overdue"): each is sent once.
+    refund_alert = models.CharField(_("refund alert"), max_length=16, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -198,11 +235,28 @@ class ReturnRequest(models.Model):
         indexes = [
             models.Index(fields=["buyer", "-created_at"], name="return_buyer_created_idx"),
             models.Index(fields=["status", "ship_by"], name="return_status_ship_by_idx"),
+            # The approval sweep and the queue's "decision overdue" (approval.py).
+            models.Index(fields=["status", "approval_due_by"], name="return_status_approval_idx"),
+            models.Index(fields=["seller", "status"], name="return_seller_status_idx"),
+            models.Index(fields=["assignee", "status"], name="return_assignee_status_idx"),
+            # The API's `updated_since` and cursor walk this.
+            models.Index(fields=["updated_at", "id"], name="return_updated_idx"),
+            # The tracking webhook finds the return by its carrier's number.
+            models.Index(fields=["carrier", "carrier_tracking"], name="return_tracking_idx"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(shipping_cost__gte=0) & Q(estimated_total__gte=0),
                 name="return_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(settled_total__isnull=True) | Q(settled_total__gte=0),
+                name="return_settled_total_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["carrier", "carrier_tracking"],
+                condition=~Q(carrier=""),
+                name="unique_carrier_tracking",
             ),
         ]
 
@@ -229,8 +283,12 @@ class ReturnLine(models.Model):
         verbose_name=_("order line"),
     )
     quantity = models.PositiveIntegerField(_("quantity"))
-    # Inspection, per line.
+    # Receiving (receiving.receive): units arrived, and units accounted for otherwise.
+    # None until the first receipt; they never add up to more than `quantity`.
     received_quantity = models.PositiveIntegerField(_("received quantity"), null=True, blank=True)
+    lost_quantity = models.PositiveIntegerField(_("units lost in transit"), default=0)
+    wrong_item_quantity = models.PositiveIntegerField(_("wrong items received"), default=0)
+    short_quantity = models.PositiveIntegerField(_("units not sent (short-shipped)"), default=0)
     damaged_quantity = models.PositiveIntegerField(_("damaged quantity"), null=True, blank=True)
     deduction = models.DecimalField(_("deduction"), max_digits=12, decimal_places=2, default=0)
     deduction_reason = models.CharField(_("reason for the deduction"), max_length=255, blank=True)
@@ -248,147 +306,16 @@ class ReturnLine(models.Model):
             models.CheckConstraint(
                 condition=Q(deduction__gte=0), name="return_line_deduction_not_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    quantity__gte=Coalesce(F("received_quantity"), Value(0))
+                    + F("lost_quantity")
+                    + F("wrong_item_quantity")
+                    + F("short_quantity")
+                ),
+                name="return_line_units_within_quantity",
+            ),
         ]
 
     def __str__(self):
         return f"{self.return_request_id}: {self.quantity} × {self.order_line_id}"
-
-
-class ReturnPhoto(models.Model):
-    """A buyer's photo, re-encoded without metadata and kept in private storage.
-    Uploaded during the steps (bound to the draft), attached at confirm."""
-
-    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
-    buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="return_photos",
-        verbose_name=_("buyer"),
-    )
-    draft = models.UUIDField(_("draft"), db_index=True)
-    return_request = models.ForeignKey(
-        ReturnRequest,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="photos",
-        verbose_name=_("return"),
-    )
-    file = models.FileField(_("file"), storage=private_storage, upload_to="return-photos/%Y/%m/")
-    original_name = models.CharField(_("original name"), max_length=100)
-    content_type = models.CharField(_("content type"), max_length=32)
-    size = models.PositiveIntegerField(_("size"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("return photo")
-        verbose_name_plural = _("return photos")
-        ordering = ["created_at", "id"]
-
-    def __str__(self):
-        return self.original_name
-
-
-class ActorKind(models.TextChoices):
-    BUYER = "buyer", _("buyer")
-    STAFF = "staff", _("staff")
-    SYSTEM = "system", _("system")
-
-
-class ReturnEvent(models.Model):
-    """One transition of a return, appended by lifecycle.py and never changed."""
-
-    return_request = models.ForeignKey(
-        ReturnRequest, on_delete=models.CASCADE, related_name="events", verbose_name=_("return")
-    )
-    from_status = models.CharField(
-        _("from"), max_length=16, choices=ReturnStatus.choices, blank=True
-    )
-    to_status = models.CharField(_("to"), max_length=16, choices=ReturnStatus.choices)
-    at = models.DateTimeField(_("at"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    actor_kind = models.CharField(_("actor"), max_length=8, choices=ActorKind.choices)
-    note = models.TextField(_("note"), blank=True)
-
-    class Meta:
-        verbose_name = _("return event")
-        verbose_name_plural = _("return events")
-        ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.return_request_id}: {self.from_status} → {self.to_status}"
-
-
-class ReturnMessage(models.Model):
-    return_request = models.ForeignKey(
-        ReturnRequest,
-        on_delete=models.CASCADE,
-        related_name="messages",
-        verbose_name=_("return"),
-    )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("author"),
-    )
-    from_staff = models.BooleanField(_("from support"), default=False)
-    body = models.TextField(_("message"), max_length=4000)
-    # A retried htmx post carries the same key and adds nothing.
-    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("return message")
-        verbose_name_plural = _("return messages")
-        ordering = ["created_at", "id"]
-
-    def __str__(self):
-        return f"{self.return_request_id}: {self.body[:40]}"
-
-
-class RefundStatus(models.TextChoices):
-    PENDING = "pending", _("pending")
-    SUCCEEDED = "succeeded", _("succeeded")
-    FAILED = "failed", _("failed")
-
-
-class Refund(models.Model):
-    """Money sent back for a return. The order's `refunded_amount` rises in the
-    same transaction, and the database refuses it beyond what was paid."""
-
-    return_request = models.ForeignKey(
-        ReturnRequest, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("return")
-    )
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
-    currency = models.CharField(_("currency"), max_length=3)
-    resolution = models.CharField(_("paid as"), max_length=16, choices=choices(RESOLUTION))
-    status = models.CharField(
-        _("status"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
-    )
-    idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True)
-    provider_reference = models.CharField(_("provider reference"), max_length=128, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("refund")
-        verbose_name_plural = _("refunds")
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
-        ]
-
-    def __str__(self):
-        return f"{self.amount} {self.currency}"

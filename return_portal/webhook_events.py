@@ -1,0 +1,90 @@
+"""The return's outbound webhook events (webhooks.emit), in the action's
+transaction: the status changes of lifecycle.transition, the creation
+(confirm.record_creation), the withdrawal notice and the refund's outcome.
+
+The data names the return, its seller and order and the amounts (strings, with
+the currency); never the staff's notes nor the buyer's details."""
+
+from __future__ import annotations
+
+import webhooks
+from webhooks import events as E
+
+from .models import ReturnRequest, ReturnStatus
+
+S = ReturnStatus
+STATUS_EVENTS = {
+    S.APPROVED: E.RETURN_APPROVED,
+    S.REJECTED: E.RETURN_REJECTED,
+    S.IN_TRANSIT: E.RETURN_IN_TRANSIT,
+    S.RECEIVED: E.RETURN_RECEIVED,
+    S.INSPECTED: E.RETURN_INSPECTED,
+    S.RESOLVED: E.RETURN_RESOLVED,
+    S.CLOSED: E.RETURN_CLOSED,
+    S.CANCELLED: E.RETURN_CANCELLED,
+}
+
+
+def _money(amount, currency: str) -> dict | None:
+    return None if amount is None else {"amount": str(amount), "currency": currency}
+
+
+def return_data(return_request: ReturnRequest) -> dict:
+    seller = return_request.seller
+    return {
+        "rma": return_request.rma,
+        "status": return_request.status,
+        "kind": return_request.kind,
+        "resolution": return_request.resolution,
+        "seller": {"id": seller.pk, "reference": seller.reference},
+        "order_reference": return_request.order.reference,
+        "estimated_total": _money(return_request.estimated_total, return_request.currency),
+        "settled_total": _money(return_request.settled_total, return_request.currency),
+    }
+
+
+def _emit(event_type: str, return_request: ReturnRequest) -> None:
+    webhooks.emit(
+        event_type,
+        lambda: return_data(return_request),
+        seller_ids={return_request.seller_id},
+        ordering_key=f"return:{return_request.rma}",
+    )
+
+
+def status_changed(return_request: ReturnRequest, to: str) -> None:
+    if to in STATUS_EVENTS:
+        _emit(STATUS_EVENTS[to], return_request)
+
+
+def requested(return_request: ReturnRequest) -> None:
+    _emit(E.RETURN_REQUESTED, return_request)
+    if return_request.resolution == "exchange":
+        _emit(E.EXCHANGE_REQUESTED, return_request)
+
+
+def withdrawal_notified(return_request: ReturnRequest) -> None:
+    _emit(E.WITHDRAWAL_NOTIFIED, return_request)
+
+
+def refund(refund, return_request: ReturnRequest | None, succeeded: bool) -> None:
+    """refund.succeeded or refund.failed; a goodwill refund of an order has no return."""
+    if return_request is not None:
+        sellers, key = {return_request.seller_id}, f"return:{return_request.rma}"
+    else:
+        sellers = set(refund.order.lines.values_list("seller_id", flat=True))
+        key = f"order:{refund.order.reference}"
+
+    def data():
+        return {
+            "refund_id": refund.pk,
+            "status": refund.status,
+            "kind": refund.kind,
+            "rma": return_request.rma if return_request is not None else None,
+            "order_reference": refund.order.reference,
+            "amount": _money(refund.amount, refund.currency),
+            "surcharge": _money(refund.surcharge, refund.currency),
+        }
+
+    event = E.REFUND_SUCCEEDED if succeeded else E.REFUND_FAILED
+    webhooks.emit(event, data, seller_ids=sellers, ordering_key=key)

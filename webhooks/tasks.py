@@ -1,0 +1,3 @@
+from .outbox import relay_webhooks
+
+__all__ = ["relay_webhooks"]
