@@ -373,8 +373,8 @@ CATEGORIES = [
                 ),
                 "body": [
                     text(
-                        "Choose Exchange when you start the return, then pick the new size or colour. We send the new item as soon as the return parcel is scanned.",
-                        "Choisissez Échange en lançant le retour, puis la nouvelle taille ou couleur. Nous envoyons le nouvel article dès que le colis retour est scanné.",
+                        "Choose Exchange when you start the return, then pick the new size or colour among those the shop has in stock. If the new one costs more, you pay the difference when the exchange is approved; if it costs less, the difference comes back to you once your parcel arrives. The shop sends the new item once your parcel arrives, or at once where the policy offers an instant exchange.",
+                        "Choisissez Échange en lançant le retour, puis la nouvelle taille ou couleur parmi celles que la boutique a en stock. Si le nouvel article coûte plus cher, vous payez la différence à l'acceptation de l'échange ; s'il coûte moins cher, la différence vous est rendue dès réception de votre colis. La boutique envoie le nouvel article dès réception de votre colis, ou tout de suite si la politique prévoit l'échange instantané.",
                     ),
                     clause("5"),
                 ],

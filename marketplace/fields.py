@@ -72,6 +72,8 @@ NONBLANK_PATTERN = rf"^{_ALLOWED}*{VISIBLE_CHARACTER}{_ALLOWED}*$"
 _AMOUNT_RE = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
 # Documents the amounts accepted (at most MAX_AMOUNT, at most two decimals).
 AMOUNT_PATTERN = r"^[0-9]{1,10}(?:\.[0-9]{1,2})?$"
+# Postal codes of every country: letters, digits, inner spaces and hyphens ("69003", "SW1A 1AA").
+POSTAL_CODE_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9 -]{0,14}[A-Za-z0-9])?$"
 STATE_KEY = "marketplace.intake"  # the key of the running state in the context
 
 
@@ -138,6 +140,9 @@ class Seen:
     sellers: dict[str, Any] = field(default_factory=dict)  # reference -> SellerIn
     categories: dict[str, CategorySpec] = field(default_factory=dict)
     depth: int = 0  # of the category being validated
+    # The line whose variants are being validated: its SKU and its variants' so far.
+    line_sku: str | None = None
+    variant_skus: set[str] = field(default_factory=set)
 
 
 def now_of(info: ValidationInfo) -> datetime:
@@ -173,7 +178,7 @@ Reference = text(
     pattern_message=_reference_message(),
     examples=["ORD-1001"],
 )
-NonBlank = {n: text(n, min_length=1, pattern=NONBLANK_PATTERN) for n in (64, 200, 255)}
+NonBlank = {n: text(n, min_length=1, pattern=NONBLANK_PATTERN) for n in (64, 100, 200, 255)}
 
 
 def _email(value: str) -> str:

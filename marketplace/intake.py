@@ -4,8 +4,9 @@ orders (marketplace/order_schemas.py), in bulk, inside the caller's transaction.
 `Resolver.resolve(order)` checks what needs the database: the categories a
 payload names only by code must exist, and the category tree must stay a tree.
 `Resolver.persist(orders)` upserts the sellers and categories, then creates the
-orders, their lines and their means of payment (one, or the `payments` listed,
-in refund order) and returns them. Nothing here knows of policies: the
+orders (with the buyer's shipping address, when sent), their lines with the
+variants each may be exchanged to, and their means of payment (one, or the
+`payments` listed, in refund order) and returns them. Nothing here knows of policies: the
 floor above (policy_pages.intake) pins each line to its version, in the same
 transaction, and owns idempotency and the import.
 """
@@ -23,7 +24,16 @@ from core.api.errors import ErrorCode
 
 from .fields import CategorySpec, Errors
 from .line_schemas import SellerIn
-from .models import PATH_SEPARATOR, Order, OrderLine, OrderPayment, ProductCategory, Seller
+from .models import (
+    PATH_SEPARATOR,
+    SHIPPING_ADDRESS_KEYS,
+    LineVariant,
+    Order,
+    OrderLine,
+    OrderPayment,
+    ProductCategory,
+    Seller,
+)
 from .order_schemas import OrderIn
 
 CategoryPath = tuple[str, ...]
@@ -153,6 +163,23 @@ class Resolver:
             ]
             created.append(CreatedOrder(row, lines))
         OrderLine.objects.bulk_create([line for c in created for line in c.lines], batch_size=2000)
+        LineVariant.objects.bulk_create(
+            [
+                LineVariant(
+                    line_id=row.pk,
+                    position=position,
+                    sku=variant.sku,
+                    title=variant.title,
+                    attributes=variant.attributes,
+                    unit_price=variant.unit_price,
+                    in_stock=variant.in_stock,
+                )
+                for made, resolved in zip(created, orders, strict=True)
+                for row, line in zip(made.lines, resolved.order.lines, strict=True)
+                for position, variant in enumerate(line.variants)
+            ],
+            batch_size=2000,
+        )
         OrderPayment.objects.bulk_create(
             [
                 OrderPayment(
@@ -255,7 +282,15 @@ def _order_row(order: OrderIn, buyers: dict[str, int]) -> Order:
         payment_reference=order.payment.reference or "",
         payment_amount=order.payment.amount,
         payload_hash=order.payload_hash,
+        **_shipping_address(order),
     )
+
+
+def _shipping_address(order: OrderIn) -> dict[str, str]:
+    address = order.shipping_address
+    if address is None:
+        return {}
+    return {f"shipping_{key}": getattr(address, key) or "" for key in SHIPPING_ADDRESS_KEYS}
 
 
 def existing_orders(references: Iterable[str]) -> dict[str, str]:

@@ -24,14 +24,15 @@ from pydantic import (
 )
 
 from core.api.constraints import constraint_error
-from core.api.fields import field_error
-from core.api.text import text
+from core.api.fields import field_error, format_lazy_percent
+from core.api.text import control_message, has_control_characters, text
 
 from .fields import (
     CODE_PATTERN,
     CODE_RE,
     FLAGS,
     MAX_CATEGORY_DEPTH,
+    NONBLANK_PATTERN,
     POLICY_SLUG_PATTERN,
     SELLER_REFERENCE_PATTERN,
     Amount,
@@ -219,6 +220,125 @@ DisplayedPolicy = Annotated[
 ]
 
 
+# --- exchange variants --------------------------------------------------------------------
+
+MAX_VARIANTS = 50  # per line
+MAX_ATTRIBUTES = 10  # per variant
+MAX_ATTRIBUTE_NAME = 40
+MAX_ATTRIBUTE_VALUE = 100
+
+
+def _variants(value: Any, handler, info: ValidationInfo) -> list:
+    if not isinstance(value, list):
+        raise field_error(_("Expected a list of variants."))
+    if len(value) > MAX_VARIANTS:
+        raise field_error(
+            format_lazy_percent(_("At most %(max)d variants per line."), {"max": MAX_VARIANTS})
+        )
+    state = seen(info)
+    state.line_sku, state.variant_skus = info.data.get("sku"), set()
+    return handler(value)
+
+
+def _variant_sku(value: str, info: ValidationInfo) -> str:
+    state = seen(info)
+    if value == state.line_sku:
+        raise constraint_error(_("A variant is another article than the line's: use another SKU."))
+    if value in state.variant_skus:
+        raise constraint_error(_("Another variant of this line has this SKU."))
+    state.variant_skus.add(value)
+    return value
+
+
+def _attributes(value: Any, handler) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise field_error(_('Give the attributes as names and values, such as {"size": "L"}.'))
+    if len(value) > MAX_ATTRIBUTES:
+        raise field_error(
+            format_lazy_percent(
+                _("At most %(max)d attributes per variant."), {"max": MAX_ATTRIBUTES}
+            )
+        )
+    # Each entry sees its name, so an error lands at attributes.<name>; names are
+    # trimmed like every string.
+    entries = {str(name).strip(): (name, text_) for name, text_ in value.items()}
+    if len(entries) < len(value):
+        raise constraint_error(_("Two attributes have the same name."))
+    return handler(entries)
+
+
+def _attribute(entry: tuple[str, Any]) -> str:
+    name, value = entry
+    for part, limit in ((name, MAX_ATTRIBUTE_NAME), (value, MAX_ATTRIBUTE_VALUE)):
+        if isinstance(part, str) and has_control_characters(part):
+            raise field_error(control_message())
+        if not isinstance(part, str) or not part.strip() or len(part) > limit:
+            raise field_error(
+                format_lazy_percent(
+                    _(
+                        "Give attribute names of 1 to %(name)d characters and values of 1 to "
+                        "%(value)d characters."
+                    ),
+                    {"name": MAX_ATTRIBUTE_NAME, "value": MAX_ATTRIBUTE_VALUE},
+                )
+            )
+    return value.strip()
+
+
+Attributes = Annotated[
+    dict[str, Annotated[str, PlainValidator(_attribute)]],
+    WrapValidator(_attributes),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "What tells the variant apart, by name: size, colour, model...",
+            "maxProperties": MAX_ATTRIBUTES,
+            "propertyNames": {"maxLength": MAX_ATTRIBUTE_NAME, "pattern": NONBLANK_PATTERN},
+            "additionalProperties": {
+                "type": "string",
+                "maxLength": MAX_ATTRIBUTE_VALUE,
+                "pattern": NONBLANK_PATTERN,
+            },
+            "examples": [{"size": "L", "colour": "navy"}],
+        }
+    ),
+]
+
+
+class VariantIn(Payload):
+    """An article the buyer may exchange the line to, as the platform offers it."""
+
+    sku: Annotated[NonBlank[64], AfterValidator(_variant_sku)] = Field(
+        description="Not the line's own SKU; once per line."
+    )
+    title: NonBlank[255]
+    attributes: Attributes = Field(default_factory=dict)
+    unit_price: Amount
+    in_stock: StrictBool = True
+
+
+Variants = Annotated[
+    list[VariantIn],
+    WrapValidator(_variants),
+    Field(
+        max_length=MAX_VARIANTS,
+        description="What the buyer may exchange this line to (another size, colour or "
+        "model), in the order shown; absent: none.",
+        examples=[
+            [
+                {
+                    "sku": "MD-OXF-43",
+                    "title": "Oxford shirt, blue, 43",
+                    "attributes": {"size": "43"},
+                    "unit_price": "49.90",
+                    "in_stock": True,
+                }
+            ]
+        ],
+    ),
+]
+
+
 class OrderLineIn(Payload):
     reference: Annotated[Reference, AfterValidator(_unique_reference)]
     seller: SellerIn
@@ -235,6 +355,8 @@ class OrderLineIn(Payload):
     displayed_policy: DisplayedPolicy = Field(
         None, description="Proof of display for this line; overrides the order's."
     )
+    # After sku: its validator compares the variants' SKUs with the line's.
+    variants: Variants = Field(default_factory=list)
 
     @property
     def flags(self) -> dict[str, bool]:

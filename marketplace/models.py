@@ -11,6 +11,7 @@ import hashlib
 import secrets
 import uuid
 
+from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -158,6 +159,14 @@ class Order(models.Model):
     payment_method = models.CharField(_("payment method"), max_length=32)
     payment_reference = models.CharField(_("payment reference"), max_length=128, blank=True)
     payment_amount = models.DecimalField(_("amount paid"), max_digits=12, decimal_places=2)
+    # Where it was shipped, as intake was told (all blank when it was not): the
+    # sender of a return label. Personal data: blanked when the buyer is deleted.
+    shipping_name = models.CharField(_("ship to: name"), max_length=200, blank=True)
+    shipping_line1 = models.CharField(_("ship to: address line 1"), max_length=200, blank=True)
+    shipping_line2 = models.CharField(_("ship to: address line 2"), max_length=200, blank=True)
+    shipping_postal_code = models.CharField(_("ship to: postal code"), max_length=16, blank=True)
+    shipping_city = models.CharField(_("ship to: city"), max_length=100, blank=True)
+    shipping_country = models.CharField(_("ship to: country"), max_length=2, blank=True)
     # Raised by every refund in the refund's own transaction; the constraint below
     # makes the database refuse any refund that would exceed what was paid.
     refunded_amount = models.DecimalField(
@@ -192,6 +201,37 @@ class Order(models.Model):
 
     def __str__(self):
         return self.reference
+
+    @property
+    def shipping_address(self) -> dict[str, str] | None:
+        """The address as intake took it (the API's and the export's shape), or None."""
+        if not self.shipping_line1:
+            return None
+        return {key: getattr(self, f"shipping_{key}") for key in SHIPPING_ADDRESS_KEYS}
+
+    @property
+    def sender_lines(self) -> list[str]:
+        """The shipping address as printed on a parcel, one line each (the country
+        named in the active language); [] without one."""
+        if not self.shipping_line1:
+            return []
+        code, city = self.shipping_postal_code, self.shipping_city
+        # British and Irish addresses put the postcode on its own line, after the town.
+        locality = [city, code] if self.shipping_country in ("GB", "IE") else [f"{code} {city}"]
+        lines = [self.shipping_name, self.shipping_line1, self.shipping_line2, *locality]
+        return [line.strip() for line in [*lines, _country_name(self.shipping_country)] if line]
+
+
+SHIPPING_ADDRESS_KEYS = ("name", "line1", "line2", "postal_code", "city", "country")
+
+
+def _country_name(code: str) -> str:
+    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    try:
+        names = Locale.parse(language).territories
+    except (ValueError, UnknownLocaleError):
+        names = Locale.parse("en").territories
+    return names.get(code, code).upper() if code else ""
 
 
 class PaymentMethod(models.TextChoices):
@@ -359,3 +399,7 @@ class ApiToken(models.Model):
             cls.objects.filter(pk=found.pk).update(last_used_at=now)
             found.last_used_at = now
         return found
+
+
+# Defined beside the line it belongs to; imported here so Django registers it.
+from .variants import LineVariant  # noqa: E402, F401

@@ -41,14 +41,17 @@ from core.api.text import text
 from .fields import (
     MAX_LINES,
     PAYMENT_METHOD_PATTERN,
+    POSTAL_CODE_PATTERN,
     STATE_KEY,
     Amount,
     CategorySpec,
+    Country,
     Currency,
     Email,
     Errors,
     Later,
     Market,
+    NonBlank,
     Placed,
     Reference,
     Seen,
@@ -62,6 +65,41 @@ from .line_schemas import DisplayedPolicy, OrderLineIn, Payload
 class ShippingIn(Payload):
     standard: Amount
     express_surcharge: Amount | None = None
+
+
+class ShippingAddressIn(Payload):
+    """Where the order was shipped: the buyer's postal address, the sender of a
+    return label."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Camille Martin",
+                    "line1": "4 rue Oberkampf",
+                    "line2": "Bâtiment B",
+                    "postal_code": "75011",
+                    "city": "Paris",
+                    "country": "FR",
+                }
+            ]
+        }
+    )
+
+    name: NonBlank[200]
+    line1: NonBlank[200]
+    line2: NonBlank[200] | None = None
+    postal_code: text(
+        16,
+        min_length=1,
+        pattern=POSTAL_CODE_PATTERN,
+        pattern_message=_(
+            "Use a postal code of letters, digits, spaces and hyphens, such as 69003."
+        ),
+        examples=["69003"],
+    )
+    city: NonBlank[100]
+    country: Country
 
 
 class PaymentIn(Payload):
@@ -134,6 +172,13 @@ ORDER_EXAMPLE = {
     "placed_at": "2026-05-01T10:00:00+02:00",
     "withdrawal_info_given": True,
     "shipping": {"standard": "4.90", "express_surcharge": "0.00"},
+    "shipping_address": {
+        "name": "Camille Martin",
+        "line1": "4 rue Oberkampf",
+        "postal_code": "75011",
+        "city": "Paris",
+        "country": "FR",
+    },
     "payment": {"method": "card", "reference": "pi_123", "amount": "54.80"},
     "lines": [
         {
@@ -155,6 +200,15 @@ ORDER_EXAMPLE = {
             "quantity": 1,
             "unit_price": "49.90",
             "delivered_at": "2026-05-04T15:00:00+02:00",
+            "variants": [
+                {
+                    "sku": "MD-OXF-43",
+                    "title": "Oxford shirt, blue, 43",
+                    "attributes": {"size": "43"},
+                    "unit_price": "49.90",
+                    "in_stock": True,
+                }
+            ],
         }
     ],
 }
@@ -178,6 +232,9 @@ class OrderIn(Payload):
         "false); not before placed_at.",
     )
     shipping: ShippingIn
+    shipping_address: ShippingAddressIn | None = Field(
+        None, description="The buyer's postal address: the sender on a return label."
+    )
     payment: PaymentIn
     payments: Payments | None = None
     lines: Lines

@@ -72,6 +72,26 @@ CATEGORIES = {
     "lamps": _category("lamps", "Lamps", "Luminaires", "Leuchten", HOME),
     "jewellery": _category("jewellery", "Jewellery", "Bijoux", "Schmuck"),
     "books": _category("books", "Books", "Livres", "Bücher"),
+    "jackets": _category("jackets", "Jackets", "Vestes", "Jacken", APPAREL),
+}
+
+# Where the demo buyers' orders were shipped: the sender of their return labels.
+ADDRESSES = {
+    "buyer@example.com": {
+        "name": "Camille Martin",
+        "line1": "4 rue Oberkampf",
+        "line2": "Bâtiment B, 3e étage",
+        "postal_code": "75011",
+        "city": "Paris",
+        "country": "FR",
+    },
+    "acheteur@example.com": {
+        "name": "Julien Moreau",
+        "line1": "27 quai Saint-Vincent",
+        "postal_code": "69001",
+        "city": "Lyon",
+        "country": "FR",
+    },
 }
 
 
@@ -79,6 +99,17 @@ def at(day: date, hour: int = 10) -> str:
     """That day at that hour in Paris, but never later than a minute ago."""
     instant = datetime.combine(day, time(hour), tzinfo=PARIS)
     return min(instant, timezone.now() - timedelta(minutes=1)).isoformat()
+
+
+def variant(sku, title, price, *, in_stock=True, **attributes):
+    """An article the line may be exchanged to: variant("MD-JKT-L", "…", "129.00", size="L")."""
+    return {
+        "sku": sku,
+        "title": title,
+        "attributes": attributes,
+        "unit_price": price,
+        "in_stock": in_stock,
+    }
 
 
 def line(ref, seller, sku, title, category, price, *, delivered=None, quantity=1, **flags):
@@ -112,6 +143,7 @@ def order(ref, email, placed: date, lines, *, info_given=True, express="0.00"):
             "reference": f"pay-{ref.lower()}",
             "amount": str(total),
         },
+        "shipping_address": ADDRESSES.get(email),
         "lines": lines,
     }
 

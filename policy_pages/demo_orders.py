@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.models import Order
-from marketplace.seeding import PARIS, holiday_window_delivery, line, order
+from marketplace.seeding import PARIS, holiday_window_delivery, line, order, variant
 
 from .intake import Intake, Outcome, ingest_order
 from .timeline import policy_in_force
@@ -45,6 +45,14 @@ def demo_orders(today: date) -> list[dict]:
                   delivered=day(3)),
             line("2", "maison-durand", "MD-DRB-43", "Derby shoes, brown, 43", "shoes", "119.00",
                   delivered=day(3)),
+            # Exchangeable: the same size again, a dearer size, and one out of stock.
+            line("3", "maison-durand", "MD-JKT-M", "Waxed field jacket, olive, M", "jackets",
+                  "129.00", delivered=day(3), variants=[
+                variant("MD-JKT-L", "Waxed field jacket, olive, L", "129.00", size="L"),
+                variant("MD-JKT-XL", "Waxed field jacket, olive, XL", "139.00", size="XL"),
+                variant("MD-JKT-S", "Waxed field jacket, olive, S", "129.00", in_stock=False,
+                        size="S"),
+            ]),
         ]),
         # Past both the policy window and the withdrawal period.
         order("DEMO-1002", buyer, day(75), [

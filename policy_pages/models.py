@@ -225,6 +225,15 @@ class PolicyPage(PolicyRoutesMixin, Page):
     offer_store_credit = models.BooleanField(_("store credit"), default=False)
     store_credit_bonus_percent = percent_field(_("store credit bonus (%)"))
     offer_exchange = models.BooleanField(_("exchange"), default=False)
+    instant_exchange = models.BooleanField(
+        _("instant exchange"),
+        default=False,
+        help_text=_(
+            "The replacement ships as soon as the exchange is approved, before the return "
+            "arrives. The value of the returned items is held on the buyer's means of "
+            "payment until then, and charged if nothing is sent back in time."
+        ),
+    )
     resolutions_clause = clause_field()
     # Money.
     restocking_fee_percent = percent_field(_("restocking fee (%)"))
@@ -313,7 +322,7 @@ class PolicyPage(PolicyRoutesMixin, Page):
                 FieldRowPanel(
                     [FieldPanel("offer_store_credit"), FieldPanel("store_credit_bonus_percent")]
                 ),
-                FieldPanel("offer_exchange"),
+                FieldRowPanel([FieldPanel("offer_exchange"), FieldPanel("instant_exchange")]),
                 FieldPanel("resolutions_clause"),
             ],
             heading=_("Resolutions offered"),
@@ -381,6 +390,7 @@ class PolicyPage(PolicyRoutesMixin, Page):
                 "offer_store_credit",
                 "store_credit_bonus_percent",
                 "offer_exchange",
+                "instant_exchange",
                 "resolutions_clause",
                 "restocking_fee_percent",
                 "diminished_value_deduction",
@@ -450,6 +460,7 @@ class PolicyPage(PolicyRoutesMixin, Page):
             diminished_value_deduction=self.diminished_value_deduction,
             money_clause=self.money_clause,
             refund_order=tuple(self.refund_order or ()),
+            instant_exchange=self.offer_exchange and self.instant_exchange,
             approval_business_days=self.approval_business_days,
             ship_back_days=self.ship_back_days,
             refund_days=self.refund_days,

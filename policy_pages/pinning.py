@@ -24,7 +24,7 @@ def orders_with_pinned_lines(orders: QuerySet[Order] | None = None) -> QuerySet[
 
 def order_for_api(reference: str) -> Order | None:
     orders = orders_with_pinned_lines(Order.objects.filter(reference=reference))
-    return orders.prefetch_related("payments").first()
+    return orders.prefetch_related("payments", "lines__variants").first()
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -101,6 +101,7 @@ def order_data(order: Order) -> dict:
             "reference": order.payment_reference,
             "amount": str(order.payment_amount),
         },
+        "shipping_address": order.shipping_address,
         # In the order refunds go back to them.
         "payments": [
             {
@@ -128,6 +129,16 @@ def order_data(order: Order) -> dict:
                 "delivered_at": _iso(line.delivered_at),
                 "policy": pinned_policy_data(line),
                 "displayed_policy": displayed_policy_data(line),
+                "variants": [
+                    {
+                        "sku": variant.sku,
+                        "title": variant.title,
+                        "attributes": variant.attributes,
+                        "unit_price": str(variant.unit_price),
+                        "in_stock": variant.in_stock,
+                    }
+                    for variant in line.variants.all()
+                ],
             }
             for line in order.lines.all()
         ],

@@ -15,6 +15,7 @@ def export_orders(user) -> list[dict]:
             "market": order.market,
             "currency": order.currency,
             "amount_paid": str(order.payment_amount),
+            "shipping_address": order.shipping_address,
             "lines": [
                 {
                     "reference": line.reference,

@@ -17,7 +17,7 @@ from typing import Any
 RULES_SCHEMA_VERSION = 1
 # Optional rules added after versions were first frozen: absent from the
 # canonical JSON while empty, so older versions keep their exact bytes.
-OMITTED_WHEN_EMPTY = ("refund_order",)
+OMITTED_WHEN_EMPTY = ("refund_order", "instant_exchange")
 
 
 class WindowStart(StrEnum):
@@ -112,6 +112,10 @@ class PolicyRules:
     # checkout order alone. Left out of the canonical JSON while empty, so the
     # versions written before it hash and read exactly as they did.
     refund_order: tuple[str, ...] = ()
+    # An exchange's replacement ships before the return arrives, against an
+    # authorisation of the returned items' value (return_portal.exchanges).
+    # Omitted from the canonical JSON while off, as refund_order is.
+    instant_exchange: bool = False
     approval_business_days: int = 2
     ship_back_days: int = 14
     refund_days: int = 14
@@ -211,6 +215,7 @@ class PolicyRules:
             diminished_value_deduction=bool(data.get("diminished_value_deduction", False)),
             money_clause=data.get("money_clause", ""),
             refund_order=tuple(str(method) for method in data.get("refund_order", ())),
+            instant_exchange=bool(data.get("instant_exchange", False)),
             approval_business_days=int(data.get("approval_business_days", 2)),
             ship_back_days=int(data.get("ship_back_days", 14)),
             refund_days=int(data.get("refund_days", 14)),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import LogFormatter, log
 
 from . import scan_events
+from .exchanges import events as exchange_events
 from .models import ReturnRequest
 
 LOG_PREFIX = "return_portal."
@@ -60,6 +61,7 @@ LOG_ACTIONS = [
     ("note", _("Return: internal note"), _("Added an internal note")),
     ("assign", _("Return: assign"), _("Assigned the return")),
     *scan_events.log_actions(),
+    *exchange_events.log_actions(),
 ]
 VERBS = frozenset(verb for verb, _label, _message in LOG_ACTIONS)
 

@@ -33,6 +33,7 @@ from policy_pages.rules import ShippingMethod
 
 from . import actors, approval, audit, lifecycle, notifications, webhook_events
 from .draft import Draft, StepError
+from .exchanges import actions as exchanges
 from .legal_calendar import local_date, period_end
 from .models import (
     ActorKind,
@@ -208,6 +209,13 @@ def _create(order_pk, draft, *, key, at, buyer, actor, actor_kind, verb):
                 ReturnLine(return_request=return_request, order_line=line, quantity=units)
                 for line, _decision, units in checked.selection.items
             )
+            if checked.exchange is not None:
+                exchanges.create(
+                    return_request,
+                    checked.exchange,
+                    checked.difference_by,
+                    instant=rules.instant_exchange,
+                )
             if by_buyer:
                 ReturnPhoto.objects.filter(
                     buyer=buyer, draft=uuid.UUID(draft.key), return_request__isnull=True

@@ -37,7 +37,9 @@ class Draft:
     condition: str = ""
     comment: str = ""
     resolution: str = ""
-    exchange_variant: str = ""
+    exchange_variant: str = ""  # the free text of earlier releases, no longer asked
+    exchange_skus: dict[str, str] = field(default_factory=dict)  # line reference -> SKU
+    difference_by: str = ""  # how an exchange's price difference is settled
     shipping_method: str = ""
 
     def to_session(self) -> dict:

@@ -140,13 +140,23 @@ class ReasonForm(forms.Form):
 
 
 class ResolutionForm(forms.Form):
+    """The resolution and, for an exchange, the variant wanted per line
+    (`exchange-<line reference>`) and the means the difference is settled on."""
+
     resolution = forms.CharField(required=False)
-    exchange_variant = forms.CharField(
-        label=_("Which size, colour or model do you want instead?"),
-        required=False,
-        strip=True,
-        widget=forms.TextInput(attrs={"maxlength": 200, "autocomplete": "off"}),
-    )
+    difference_by = forms.CharField(required=False, max_length=16)
+
+    def __init__(self, *args, references=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.references = tuple(references)
+        for reference in self.references:
+            self.fields[f"exchange-{reference}"] = forms.CharField(required=False, max_length=64)
+
+    def exchange_skus(self) -> dict[str, str]:
+        return {
+            reference: self.cleaned_data.get(f"exchange-{reference}", "")
+            for reference in self.references
+        }
 
 
 class ShippingForm(forms.Form):

@@ -235,6 +235,7 @@ def _check_results(locked, lines, inspected, results):
             earnings=earnings,
             deduction_allowed=deducts_for_handling(line),
             currency=locked.currency,
+            exchange=locked.resolution == "exchange",
         )
         if errors:
             raise ValueError(

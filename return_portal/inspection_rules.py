@@ -100,11 +100,17 @@ def _text_error(value, max_length: int) -> str | None:
 
 
 def result_errors(
-    result: UnitResult, *, earnings: Decimal, deduction_allowed: bool, currency: str = ""
+    result: UnitResult,
+    *,
+    earnings: Decimal,
+    deduction_allowed: bool,
+    currency: str = "",
+    exchange: bool = False,
 ) -> dict[str, str]:
     """What is wrong with a unit's result, keyed by the admin form's field names
     (a check's code for its pass/fail, "<code>_note" for its note); empty when
-    nothing is. The action and the form share it."""
+    nothing is. The action and the form share it. An `exchange`'s unit is paid
+    by its replacement: it is not refunded too."""
     errors: dict[str, str] = {}
     checks = result.checks if isinstance(result.checks, Mapping) else {}
     if set(checks) - set(InspectionCheck.values):
@@ -130,6 +136,11 @@ def result_errors(
     if outcome not in Outcome.values:
         errors["outcome"] = _("Choose the outcome.")
         return errors
+    if exchange and outcome in PAID_OUTCOMES:
+        errors["outcome"] = _(
+            "This return is an exchange: the replacement takes the place of a refund. "
+            "Choose the replacement, or refuse the unit."
+        )
     deduction = _amount(result.deduction)
     if deduction is None or deduction < 0:
         errors["deduction"] = _("Enter an amount of zero or more.")

@@ -58,8 +58,9 @@ QR_SIZE = 32
 # The label's regions, top to bottom (mm). Each is drawn only inside its box.
 LABEL_BOXES = (
     Box("carrier", MARGIN, MARGIN, _WIDTH, 7),
-    Box("return_to", MARGIN, 15, _WIDTH, 34),
-    Box("sender", MARGIN, 51, _WIDTH, 22),
+    Box("return_to", MARGIN, 15, _WIDTH, 30),
+    # Room for a full postal address: name, two street lines, town, country.
+    Box("sender", MARGIN, 47, _WIDTH, 26),
     Box("reference", MARGIN, 75, _WIDTH - QR_SIZE - 3, QR_SIZE),
     Box("qr", A6[0] - MARGIN - QR_SIZE, 75, QR_SIZE, QR_SIZE),
     Box("barcode", MARGIN, 110, _WIDTH, 22),
@@ -109,6 +110,13 @@ def address_lines(name: str, address: str, *, split_commas: bool = True) -> list
             rest = ", ".join(part for part in first[1:] if part)
             lines = ([rest] if rest else []) + lines[1:]
     return ([name] if name else []) + lines
+
+
+def sender_lines(address: list[str], *, name: str = "", email: str = "") -> list[str]:
+    """From whom: the buyer's postal address, one line each, its name first (as
+    `Order.sender_lines` gives it); without one, the name and email intake knows."""
+    lines = [line.strip() for line in address if line and line.strip()]
+    return lines or [part for part in (name.strip(), email.strip()) if part]
 
 
 @dataclass(frozen=True)
@@ -209,7 +217,8 @@ def prepaid_label_pdf(
     placed: Placed | None = None,
 ) -> bytes:
     """An A6 label: the carrier line; where to (`return_to`, one line each, the
-    seller's name first: see `address_lines`); from whom; the order, RMA and
+    seller's name first: see `address_lines`); from whom (`sender`, one line each:
+    see `sender_lines`); the order, RMA and
     tracking number beside the QR code; and a Code 128 barcode of the tracking
     number (of the RMA without one). `placed`, when given, records the layout."""
     text = text or LabelText()

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from . import actors, audit, carriers, notifications, rejection, webhook_events
 from .actors import Step
+from .exchanges import actions as exchanges
 from .legal_calendar import local_date, period_end
 from .models import ActorKind, ReturnEvent, ReturnKind, ReturnRequest, ReturnStatus
 from .refunds import booking, clock
@@ -149,6 +150,7 @@ def transition(
         locked.save()
         event.save()
         audit.record(locked, VERBS[to], user=actor, at=at, before=before, note=logged_note)
+        exchanges.status_changed(locked, to, at)  # pay, request, release, give back
         if notify:
             # The buyer reads the note too (a rejection's reason, the staff's remark).
             notifications.queue(locked, to, note=note)

@@ -63,6 +63,17 @@ def export_returns(user) -> list[dict]:
                     "title": line.order_line.title,
                     "quantity": line.quantity,
                     "received_quantity": line.received_quantity,
+                    # The replacement asked for, as offered (an exchange).
+                    "exchange_to": (
+                        {
+                            "sku": line.exchange_sku,
+                            "title": line.exchange_title,
+                            "attributes": line.exchange_attributes,
+                            "unit_price": str(line.exchange_unit_price),
+                        }
+                        if line.exchange_sku
+                        else None
+                    ),
                     # Per-unit results only: the checklist notes and who inspected
                     # are staff records, not the buyer's data.
                     "units": [

@@ -17,9 +17,12 @@ from wagtail.models import Locale
 
 from marketplace.models import Order, OrderLine
 from policy_pages.rules import PolicyRules, Resolution, ShippingOption
+from store_credit import ledger
 
 from .draft import Draft, StepError
 from .eligibility import Decision
+from .exchanges import offer
+from .exchanges.offer import ExchangeChoice
 from .models import ItemCondition, ReturnReason
 from .refunds.estimate import Estimate, EstimateLine, estimate, shipping_cost
 from .services import decide_order
@@ -134,11 +137,17 @@ def check_reason(draft: Draft) -> ReturnReason:
 
 
 def allowed_resolutions(selection: Selection) -> list[Resolution]:
-    """Those every pinned policy of the selection allows, in the first one's order."""
+    """Those every pinned policy of the selection allows, in the first one's order;
+    an exchange only when every chosen line has a variant in stock to exchange to."""
     rule_sets = selection.rules
-    return [
+    allowed = [
         r for r in rule_sets[0].resolutions if all(r in rules.resolutions for rules in rule_sets)
     ]
+    if Resolution.EXCHANGE in allowed and not offer.offered(
+        line for line, _decision, _units in selection.items
+    ):
+        allowed.remove(Resolution.EXCHANGE)
+    return allowed
 
 
 def check_resolution(selection: Selection, draft: Draft) -> Resolution:
@@ -146,13 +155,33 @@ def check_resolution(selection: Selection, draft: Draft) -> Resolution:
     if draft.resolution not in [r.value for r in allowed]:
         raise StepError({"resolution": [_("Choose one of the options offered.")]})
     resolution = Resolution(draft.resolution)
-    if resolution == Resolution.EXCHANGE and not draft.exchange_variant.strip():
-        raise StepError(
-            {"exchange_variant": [_("Tell us which size, colour or model you want instead.")]}
-        )
-    if len(draft.exchange_variant) > 200:
-        raise StepError({"exchange_variant": [_("Keep this under 200 characters.")]})
+    if resolution == Resolution.EXCHANGE:
+        check_exchange(selection, draft)
     return resolution
+
+
+def check_exchange(selection: Selection, draft: Draft) -> ExchangeChoice:
+    """The replacement chosen for each line (in stock), and a known way to settle
+    the difference (checked against it at review, once shipping is chosen)."""
+    return offer.check_choice(
+        ((line, units) for line, _decision, units in selection.items),
+        draft.exchange_skus,
+        draft.difference_by,
+    )
+
+
+def check_exchange_difference(order, selection, draft, shipping, reason) -> str:
+    """The review's check of an exchange's difference, once shipping is chosen."""
+    choice = check_exchange(selection, draft)
+    return check_difference(order, choice, shipping_cost(shipping, reason.is_defect))
+
+
+def check_difference(order: Order, choice: ExchangeChoice, cost: Decimal) -> str:
+    """How the difference is settled, checked against it (and the buyer's credit)."""
+    credit = None
+    if choice.settle_by == offer.CREDIT:
+        credit = ledger.balances([order.buyer_email]).get(order.currency, Decimal("0.00"))
+    return offer.check_settlement(choice, cost, credit)
 
 
 def allowed_shipping(selection: Selection) -> list[ShippingOption]:
@@ -198,6 +227,7 @@ def quote(
     defect: bool,
     at: datetime,
     whole_order: bool | None = None,
+    exchange: ExchangeChoice | None = None,
 ) -> Estimate:
     """`whole_order`: given by a withdrawal split per seller, whose parts together
     may withdraw from the whole order (else judged from this selection)."""
@@ -219,6 +249,7 @@ def quote(
         standard_shipping_paid=order.shipping_standard_amount,
         express_surcharge_paid=order.shipping_express_surcharge,
         refundable_left=order.payment_amount - order.refunded_amount,
+        replacement_total=exchange.replacement_total if exchange is not None else None,
     )
 
 
@@ -230,6 +261,8 @@ class Review:
     shipping: ShippingOption
     estimate: Estimate
     statutory: bool
+    exchange: ExchangeChoice | None = None
+    difference_by: str = ""
 
 
 def review(order: Order, draft: Draft, at: datetime, held=None) -> Review:
@@ -240,11 +273,18 @@ def review(order: Order, draft: Draft, at: datetime, held=None) -> Review:
     resolution = check_resolution(selection, draft)
     shipping = check_shipping(selection, draft)
     statutory = all(statutory_open(decision, at) for _l, decision, _u in selection.items)
+    exchange, difference_by = None, ""
+    if resolution == Resolution.EXCHANGE:
+        exchange = check_exchange(selection, draft)
+        cost = shipping_cost(shipping, reason.is_defect)
+        difference_by = check_difference(order, exchange, cost)
     return Review(
         selection,
         reason,
         resolution,
         shipping,
-        quote(order, selection, resolution, shipping, reason.is_defect, at),
+        quote(order, selection, resolution, shipping, reason.is_defect, at, exchange=exchange),
         statutory,
+        exchange,
+        difference_by,
     )

@@ -59,8 +59,47 @@ def status_changed(return_request: ReturnRequest, to: str) -> None:
 
 def requested(return_request: ReturnRequest) -> None:
     _emit(E.RETURN_REQUESTED, return_request)
-    if return_request.resolution == "exchange":
-        _emit(E.EXCHANGE_REQUESTED, return_request)
+
+
+def exchange_requested(return_request: ReturnRequest, exchange) -> None:
+    """On approval: what the commerce platform needs to create the replacement
+    order, line by line (from this SKU to that one), the difference and how it
+    was settled, and when to ship (an instant exchange: now)."""
+
+    def data():
+        currency = exchange.currency
+        return {
+            **return_data(return_request),
+            "exchange": {
+                "id": str(exchange.public_id),
+                "instant": exchange.instant,
+                "ship": "now" if exchange.instant else "on_receipt",
+                "lines": [
+                    {
+                        "order_line": line.order_line.reference,
+                        "quantity": line.quantity,
+                        "from_sku": line.order_line.sku,
+                        "to_sku": line.exchange_sku,
+                        "to_title": line.exchange_title,
+                        "to_attributes": line.exchange_attributes,
+                        "to_unit_price": _money(line.exchange_unit_price, currency),
+                    }
+                    for line in return_request.lines.select_related("order_line")
+                    if line.exchange_sku
+                ],
+                "difference": _money(exchange.balance, currency),
+                "settled_by": exchange.settle_by,
+                "settlement_reference": exchange.settlement_reference,
+                "shipping_address": getattr(return_request.order, "sender_lines", None),
+            },
+        }
+
+    webhooks.emit(
+        E.EXCHANGE_REQUESTED,
+        data,
+        seller_ids={return_request.seller_id},
+        ordering_key=f"return:{return_request.rma}",
+    )
 
 
 def withdrawal_notified(return_request: ReturnRequest) -> None:

@@ -316,6 +316,11 @@ CELERY_BEAT_SCHEDULE = {
 RETURNS_PAYMENT_GATEWAY = env(
     "RETURNS_PAYMENT_GATEWAY", "return_portal.refunds.payout.LocalLedgerGateway"
 )
+# Charges and authorisations of exchanges (return_portal.exchanges.gateway): the
+# price difference of a dearer replacement, an instant exchange's hold.
+RETURNS_CHARGE_GATEWAY = env(
+    "RETURNS_CHARGE_GATEWAY", "return_portal.exchanges.gateway.LocalChargeGateway"
+)
 # What return_portal.refunds.simulated.SimulatedGateway does by default (demos):
 # "succeed", "fail", "timeout", or "fail:N" / "timeout:N" for the first N calls.
 RETURNS_SIMULATED_GATEWAY = env("RETURNS_SIMULATED_GATEWAY", "succeed")

@@ -50,6 +50,25 @@ class LangParams(Schema):
     lang: Lang = DEFAULT_LANG
 
 
+class VariantOut(Schema):
+    """An article the buyer may exchange the line to, as intake was told."""
+
+    sku: str
+    title: str
+    attributes: dict[str, str] = Field(examples=[{"size": "L", "colour": "navy"}])
+    unit_price: str
+    in_stock: bool
+
+
+class ShippingAddressOut(Schema):
+    name: str
+    line1: str
+    line2: str = Field(description="Empty when not given.")
+    postal_code: str
+    city: str
+    country: str = Field(description="ISO 3166-1 alpha-2.")
+
+
 class OrderLineOut(Schema):
     reference: str
     seller: str = Field(description="The seller's reference.")
@@ -71,6 +90,9 @@ class OrderLineOut(Schema):
     displayed_policy: DisplayedPolicy | None = Field(
         description="Proof of display: the version the buyer was shown at checkout, if the "
         "storefront sent it (null otherwise)."
+    )
+    variants: list[VariantOut] = Field(
+        description="What the buyer may exchange this line to, in the order sent."
     )
 
 
@@ -96,6 +118,9 @@ class OrderOut(Schema):
     withdrawal_info_given: bool
     withdrawal_info_given_at: str | None = Field(json_schema_extra=DATE_TIME)
     shipping: ShippingOut
+    shipping_address: ShippingAddressOut | None = Field(
+        description="The buyer's postal address, if intake was given it (null otherwise)."
+    )
     payment: PaymentOut
     payments: list[PaymentOut] = Field(
         description="The means the order was paid with, in the order refunds go back to them."

@@ -22,7 +22,7 @@ from marketplace.scoping import scope_of_user
 from .. import actors, inspection, lifecycle, receiving, support
 from ..actors import Step
 from ..models import ActorKind, ReturnRequest, ReturnStatus
-from . import refund_actions, sections, settlement_actions
+from . import exchange_actions, refund_actions, sections, settlement_actions
 from .forms import RejectForm, ReplyForm, TransitForm
 from .inspection_forms import InspectionForms, ReceiptForms
 
@@ -172,6 +172,22 @@ ACTIONS = {
             gettext_lazy("The refund is queued for payment again."),
             refund_actions.retry_payment,
             refund_actions.RetryRefundForm,
+        ),
+        StaffAction(
+            exchange_actions.RETRY,
+            "",
+            gettext_lazy("Retry the exchange's payment"),
+            gettext_lazy("The difference was paid: the replacement is requested."),
+            exchange_actions.retry,
+            exchange_actions.RetryExchangePaymentForm,
+        ),
+        StaffAction(
+            exchange_actions.REPLY,
+            "",
+            gettext_lazy("Record the shop's reply"),
+            gettext_lazy("The replacement order is recorded."),
+            exchange_actions.replacement,
+            exchange_actions.ReplacementForm,
         ),
         StaffAction(
             refund_actions.EXTERNAL,

@@ -36,7 +36,7 @@ from ..models import (
     ReturnRequest,
 )
 from ..refunds.estimate import stored_figures
-from . import refund_actions, sections, settlement_actions
+from . import exchange_actions, refund_actions, sections, settlement_actions
 from .actions import ACTIONS, step_open
 from .forms import ReplyForm
 from .listing import buyer_email
@@ -160,6 +160,9 @@ class ReturnDetailView(InspectView):
                 **refund_actions.section_context(r, bound, settles),
                 **sections.section_context(self.request, r, bound, self.can_act),
                 **settlement_actions.section_context(r, bound, settles, user),
+                **exchange_actions.section_context(
+                    r, bound, self.can_act and step_open(user, Step.APPROVE, settings)
+                ),
                 "notifications": list(r.notifications.all()),
                 "actions": forms_by_action,
                 "reply": ACTIONS["reply"] if self.can_act else None,

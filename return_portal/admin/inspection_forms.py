@@ -270,6 +270,7 @@ class UnitInspectionForm(forms.Form):
             earnings=self.earnings,
             deduction_allowed=self.deduction_allowed,
             currency=self.currency,
+            exchange=self.return_line.return_request.resolution == "exchange",
         )
         for name, message in errors.items():
             if name not in self.errors:  # a field that did not even clean says so already

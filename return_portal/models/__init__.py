@@ -10,6 +10,7 @@ refunds); creation goes through `confirm.confirm_return` and
 
 from .api_keys import ApiIdempotencyKey as ApiIdempotencyKey
 from .backoffice import BackOfficeSettings, RejectionReason, ReturnNote
+from .exchanges import AuthorisationStatus, DifferenceSettlement, Exchange, ExchangeStatus
 from .inspection import (
     InspectionCheck,
     InspectionOutcome,
@@ -41,8 +42,12 @@ __all__ = [
     "RELEASED_STATUSES",
     "RMA_ALPHABET",
     "ActorKind",
+    "AuthorisationStatus",
     "BackOfficeSettings",
     "CarrierWebhook",
+    "DifferenceSettlement",
+    "Exchange",
+    "ExchangeStatus",
     "InspectionCheck",
     "InspectionOutcome",
     "InspectionPhoto",

@@ -34,6 +34,8 @@ class RefundKind(models.TextChoices):
     MANUAL = "manual", _("refund")
     # A gesture: no return needed, or beyond what the return earns.
     GOODWILL = "goodwill", _("goodwill")
+    # An exchange for a cheaper replacement: the difference, once the return arrives.
+    EXCHANGE_DIFFERENCE = "exchange", _("exchange difference")
 
 
 class Refund(models.Model):

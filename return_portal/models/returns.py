@@ -292,6 +292,14 @@ class ReturnLine(models.Model):
     damaged_quantity = models.PositiveIntegerField(_("damaged quantity"), null=True, blank=True)
     deduction = models.DecimalField(_("deduction"), max_digits=12, decimal_places=2, default=0)
     deduction_reason = models.CharField(_("reason for the deduction"), max_length=255, blank=True)
+    # An exchange: a copy of the variant chosen (marketplace.LineVariant) as it
+    # was offered, so a later intake cannot change what was agreed.
+    exchange_sku = models.CharField(_("replacement SKU"), max_length=64, blank=True)
+    exchange_title = models.CharField(_("replacement"), max_length=255, blank=True)
+    exchange_attributes = models.JSONField(_("replacement attributes"), default=dict, blank=True)
+    exchange_unit_price = models.DecimalField(
+        _("replacement unit price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("returned line")
@@ -305,6 +313,10 @@ class ReturnLine(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(deduction__gte=0), name="return_line_deduction_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(exchange_unit_price__isnull=True) | Q(exchange_unit_price__gte=0),
+                name="return_line_exchange_price_not_negative",
             ),
             models.CheckConstraint(
                 condition=Q(

@@ -38,6 +38,8 @@ class FigureCode(StrEnum):
     ORIGINAL_SHIPPING = "original_shipping"
     STORE_CREDIT_BONUS = "store_credit_bonus"
     EXCHANGE = "exchange"
+    # An exchange's replacement costs more (< 0) or less (> 0) than the items returned.
+    PRICE_DIFFERENCE = "price_difference"
     CAPPED = "capped"
     # The settlement's own figures (return_portal.settlement), once the units are inspected.
     DEDUCTION = "deduction"
@@ -110,6 +112,7 @@ _LABELS = {
     FigureCode.ORIGINAL_SHIPPING: lambda: _("Original standard delivery"),
     FigureCode.STORE_CREDIT_BONUS: lambda: _("Store credit bonus"),
     FigureCode.EXCHANGE: lambda: _("Exchanged for a replacement"),
+    FigureCode.PRICE_DIFFERENCE: lambda: _("Price difference with the replacement"),
     FigureCode.CAPPED: lambda: _("Limited to what remains of your payment"),
     FigureCode.DEDUCTION: lambda: _("Deduction for loss of value"),
     FigureCode.REFUSED: lambda: _("Refused"),
@@ -134,6 +137,8 @@ class Estimate:
     total: Decimal
     # The express surcharge the law lets the seller keep (Art. 13(2)), shown as a note.
     express_surcharge_kept: Decimal = Decimal("0.00")
+    # An exchange for a dearer replacement: what the buyer pays (the total is 0).
+    to_pay: Decimal = Decimal("0.00")
 
     def to_dict(self) -> dict:
         return {
@@ -142,6 +147,7 @@ class Estimate:
             "figures": [figure.to_dict() for figure in self.figures],
             "total": format(self.total, "f"),
             "express_surcharge_kept": format(self.express_surcharge_kept, "f"),
+            "to_pay": format(self.to_pay, "f"),
         }
 
 
@@ -171,12 +177,15 @@ def estimate(
     standard_shipping_paid: Decimal,
     express_surcharge_paid: Decimal,
     refundable_left: Decimal,
+    replacement_total: Decimal | None = None,
 ) -> Estimate:
     """The refund of a return, figure by figure.
 
     `statutory`: every line is returned within the statutory withdrawal period;
     `whole_order`: after this return nothing of the order is kept by the buyer;
-    `refundable_left`: what was paid less what was already refunded (the cap).
+    `refundable_left`: what was paid less what was already refunded (the cap);
+    `replacement_total`: an exchange's replacements at their prices (the
+    difference with the items is refunded, or paid with the return shipping).
     """
     items = money(sum((line.unit_price * line.quantity for line in lines), Decimal("0")))
     figures: list[Figure] = []
@@ -184,6 +193,11 @@ def estimate(
 
     if resolution == Resolution.EXCHANGE:
         figures.append(Figure(FigureCode.EXCHANGE, Decimal("0.00"), rules.resolutions_clause))
+        difference = money(items - (replacement_total if replacement_total is not None else items))
+        if difference:
+            figures.append(
+                Figure(FigureCode.PRICE_DIFFERENCE, difference, rules.resolutions_clause)
+            )
     else:
         figures.append(Figure(FigureCode.ITEMS, items, rules.resolutions_clause, statute))
         # A withdrawal refunds the price in full (Art. 13(1)); a defect is the seller's fault.
@@ -212,10 +226,12 @@ def estimate(
             Figure(FigureCode.RETURN_SHIPPING, -cost, shipping.clause if shipping else "")
         )
 
-    total = max(Decimal("0.00"), money(sum((f.amount for f in figures), Decimal("0"))))
+    balance = money(sum((f.amount for f in figures), Decimal("0")))
+    total = max(Decimal("0.00"), balance)
+    to_pay = -balance if resolution == Resolution.EXCHANGE and balance < 0 else Decimal("0.00")
     # Store credit is not paid back to the card, so only a refund is capped by the payment.
     if resolution == Resolution.REFUND and total > refundable_left:
         figures.append(Figure(FigureCode.CAPPED, money(refundable_left - total)))
         total = max(Decimal("0.00"), money(refundable_left))
     kept = money(express_surcharge_paid) if statutory and whole_order else Decimal("0.00")
-    return Estimate(currency, resolution, tuple(figures), total, kept)
+    return Estimate(currency, resolution, tuple(figures), total, kept, to_pay)

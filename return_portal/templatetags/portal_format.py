@@ -18,3 +18,12 @@ def money(amount, currency):
         return ""
     locale = to_locale(get_language() or settings.LANGUAGE_CODE)
     return format_currency(value, currency, locale=locale)
+
+
+@register.filter
+def money_abs(amount, currency):
+    """The amount without its sign (the words around it say which way it goes)."""
+    try:
+        return money(abs(Decimal(str(amount))), currency)
+    except (InvalidOperation, ValueError):
+        return ""

@@ -18,15 +18,18 @@ from policy_pages.rules import ShippingMethod
 
 from ..buyer_messages import MAX_LENGTH
 from ..citations import PolicyLinks
+from ..exchanges.events import EVENT_LABELS as EXCHANGE_EVENTS
 from ..labels import address_lines
 from ..legal_calendar import market_timezone
-from ..models import FINAL_STATUSES, ReturnRequest, ReturnStatus
+from ..models import FINAL_STATUSES, Exchange, ReturnRequest, ReturnStatus
 from ..notes import INTERNAL_EVENTS
 from ..refunds.estimate import stored_figures
-from ..scan_events import EVENT_LABELS
+from ..scan_events import EVENT_LABELS as SCAN_EVENTS
 
 S = ReturnStatus
 POLL_SECONDS = 20
+# What the buyer's timeline calls an event without a change of status.
+EVENT_LABELS = {**SCAN_EVENTS, **EXCHANGE_EVENTS}
 # The label and the QR code are for sending the parcel: useless (and misleading)
 # before approval or once the return is over.
 SHIPPABLE_STATUSES = (S.APPROVED, S.IN_TRANSIT)
@@ -90,6 +93,7 @@ def timeline_context(request, return_request: ReturnRequest) -> dict:
         "zone": market_timezone(return_request.order.market),
         # Notes and assignments stay in the back office (notes.INTERNAL_EVENTS).
         "events": _events(return_request),
+        "exchange": _exchange(return_request),
         "next_step": next_step(return_request),
         "polling": not final,
         "poll_seconds": POLL_SECONDS,
@@ -98,6 +102,20 @@ def timeline_context(request, return_request: ReturnRequest) -> dict:
         "status_url": reverse("return_portal:status", args=[return_request.public_id])
         + f"?shown={return_request.status}",
     }
+
+
+def _exchange(return_request: ReturnRequest) -> dict | None:
+    """The exchange as the buyer follows it: from what to what, the difference,
+    and the replacement order once the shop has answered."""
+    if return_request.resolution != "exchange":
+        return None
+    exchange = Exchange.objects.filter(return_request=return_request).first()
+    if exchange is None:
+        return None
+    lines = [
+        line for line in return_request.lines.select_related("order_line") if line.exchange_sku
+    ]
+    return {"exchange": exchange, "lines": lines}
 
 
 def _figures(return_request: ReturnRequest, version, links: PolicyLinks) -> list[dict]:

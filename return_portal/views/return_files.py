@@ -24,11 +24,11 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 def _sender(user, order) -> str:
-    """The buyer, as intake knows them: the order stores no postal address, so the
-    name (when given) and the email, with the order's reference."""
-    name = user.get_full_name().strip()
+    """The buyer: the order's shipping address, or without one the name (when
+    given) and the email intake knows."""
+    name = user.get_full_name()
     email = order.buyer_email or user.email
-    return "\n".join(part for part in (name, email) if part)
+    return "\n".join(labels.sender_lines(order.sender_lines, name=name, email=email))
 
 
 def _seller_of(return_request):

@@ -32,6 +32,7 @@ from ..forms import ItemsForm, ReasonForm, ResolutionForm, ShippingForm
 from ..models import ItemCondition
 from ..refunds.credit import selection_bonus
 from ..refunds.estimate import shipping_cost, shipping_payer
+from . import wizard_exchange
 from .wizard_display import SHIPPING_HINTS, Choice, line_rows, percent, refund_rule
 from .wizard_steps import (
     STEP_HEADINGS,
@@ -77,9 +78,11 @@ class WizardPage:
         if step == "resolution":
             return ResolutionForm(
                 data,
+                references=[line.reference for line, _d, _u in progress.selection.items],
                 initial={
                     "resolution": draft.resolution,
-                    "exchange_variant": draft.exchange_variant,
+                    "difference_by": draft.difference_by,
+                    **{f"exchange-{ref}": sku for ref, sku in draft.exchange_skus.items()},
                 },
             )
         if step == "shipping":
@@ -111,9 +114,9 @@ class WizardPage:
                     return False
             elif step == "resolution":
                 draft.resolution = data["resolution"]
-                draft.exchange_variant = (
-                    data["exchange_variant"] if data["resolution"] == Resolution.EXCHANGE else ""
-                )
+                exchange = data["resolution"] == Resolution.EXCHANGE
+                draft.exchange_skus = form.exchange_skus() if exchange else {}
+                draft.difference_by = data["difference_by"] if exchange else ""
                 steps.check_resolution(progress.selection, draft)
             elif step == "shipping":
                 draft.shipping_method = data["shipping_method"]
@@ -233,6 +236,7 @@ class WizardPage:
         context["chosen"] = form["resolution"].value() or ""
         context["citation"] = citation
         context["currency"] = self.order.currency
+        context["exchange"] = wizard_exchange.resolution_context(self.order, selection, form)
 
     def _shipping_context(self, context, progress, form) -> None:
         selection = progress.selection
@@ -290,6 +294,7 @@ class WizardPage:
         context["express_kept"] = estimate.express_surcharge_kept
         context["refund_rule"] = refund_rule(self.order, checked, rules, version, self.links)
         context["confirm_url"] = reverse("return_portal:confirm", args=[context["draft_id"]])
+        context["exchange"] = wizard_exchange.review_context(checked)
 
     # responses ------------------------------------------------------------------------
 
@@ -318,7 +323,14 @@ def recheck(page: WizardPage, step: str, progress: Progress, form) -> None:
         elif step == "reason":
             steps.check_reason(page.draft)
         elif step == "resolution":
-            steps.check_resolution(progress.selection, page.draft)
+            resolution = steps.check_resolution(progress.selection, page.draft)
+            if resolution == Resolution.EXCHANGE and page.draft.shipping_method:
+                # The difference is checked once shipping is known (the review).
+                shipping = steps.check_shipping(progress.selection, page.draft)
+                reason = steps.check_reason(page.draft)
+                steps.check_exchange_difference(
+                    page.order, progress.selection, page.draft, shipping, reason
+                )
         elif step == "shipping":
             steps.check_shipping(progress.selection, page.draft)
     except StepError as error:

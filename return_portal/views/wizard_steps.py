@@ -40,7 +40,7 @@ STEP_OF_FIELD = {
     "comment": "reason",
     "photos": "reason",
     "resolution": "resolution",
-    "exchange_variant": "resolution",
+    "difference_by": "resolution",
     "shipping_method": "shipping",
 }
 # Where the error summary's link for each field points.
@@ -51,7 +51,7 @@ FIELD_ANCHORS = {
     "comment": "id_comment",
     "photos": "id_photos",
     "resolution": "resolution-fieldset",
-    "exchange_variant": "id_exchange_variant",
+    "difference_by": "difference_by-fieldset",
     "shipping_method": "shipping-fieldset",
 }
 
@@ -70,7 +70,10 @@ class BackTo(Exception):
 
 
 def earliest_step(errors: dict[str, list[str]]) -> str:
-    steps = [STEP_OF_FIELD.get(field, "items") for field in errors] or ["items"]
+    steps = [
+        "resolution" if field.startswith("exchange-") else STEP_OF_FIELD.get(field, "items")
+        for field in errors
+    ] or ["items"]
     return min(steps, key=STEPS.index)
 
 
@@ -95,7 +98,9 @@ def check_progress(order, draft, at, step: str) -> Progress:
         if position > 2:
             done.resolution = steps.check_resolution(done.selection, draft)
         if position > 3:
-            steps.check_shipping(done.selection, draft)
+            shipping = steps.check_shipping(done.selection, draft)
+            if done.resolution == Resolution.EXCHANGE:
+                steps.check_exchange_difference(order, done.selection, draft, shipping, done.reason)
     except StepError as error:
         raise BackTo(earliest_step(error.errors), error.errors) from error
     return done
@@ -120,6 +125,8 @@ def error_summary(form) -> list[dict]:
             anchor = "line-" + field.split("-", 1)[1]
         elif field == "__all__":
             anchor = FIELD_ANCHORS["items"]
+        elif field.startswith("exchange-"):
+            anchor = f"{field}-fieldset"  # the line's variants
         else:
             anchor = FIELD_ANCHORS.get(field, f"id_{field}")
         summary.extend({"anchor": anchor, "message": message} for message in messages)

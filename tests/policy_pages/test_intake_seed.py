@@ -65,6 +65,23 @@ def test_the_demo_seed_covers_the_situations_of_the_issue(policies, demo_buyers)
     assert not orders["DEMO-1008"].withdrawal_info_given
 
 
+def test_the_demo_orders_have_addresses_and_an_exchangeable_jacket(policies, demo_buyers):
+    seed_demo_orders()
+
+    orders = Order.objects.prefetch_related("lines__variants")
+    assert all(order.shipping_address for order in orders)
+    assert Order.objects.get(reference="DEMO-1001").sender_lines[0] == "Camille Martin"
+    (jacket,) = [
+        line for order in orders for line in order.lines.all() if "jacket" in line.title.lower()
+    ]
+    variants = list(jacket.variants.all())
+    assert 2 <= len(variants) <= 3
+    assert all("size" in variant.attributes for variant in variants)
+    assert any(v.unit_price > jacket.unit_price and v.in_stock for v in variants)
+    assert any(v.unit_price == jacket.unit_price and v.in_stock for v in variants)
+    assert any(not v.in_stock for v in variants)
+
+
 def test_the_demo_seed_is_idempotent(policies, demo_buyers):
     seed_demo_orders()
     seed_demo_orders(timezone.localdate() + timedelta(days=1))  # another day, same orders

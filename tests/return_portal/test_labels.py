@@ -9,7 +9,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
+from marketplace.models import Order
 from return_portal import carriers, labels, lifecycle, packing_slip
 from return_portal.carriers import LabelRequest, LocalCarrier
 from return_portal.models import ReturnRequest
@@ -26,6 +28,16 @@ TEXT = re.compile(rb"BT ([\d.]+) ([\d.]+) Td \((.*?)\) Tj ET")
 RECT = re.compile(rb"([\d.]+) ([\d.]+) ([\d.]+) -([\d.]+) re f")
 LONG_NAME = "Atelier Lumière et Compagnie des Grands Magasins Réunis de la Rive Gauche"
 LONG_ADDRESS = ", ".join(f"Bâtiment {n}, escalier {n}, porte {n}" for n in range(1, 12))
+SHIPPED_TO = {
+    "shipping_name": "Camille Martin",
+    "shipping_line1": "4 rue Oberkampf",
+    "shipping_line2": "Bâtiment B, 3e étage",
+    "shipping_postal_code": "75011",
+    "shipping_city": "Paris",
+    "shipping_country": "FR",
+}
+# What the order's address prints as: name, two street lines, town, country.
+SENDER = ["Camille Martin", "4 rue Oberkampf", "Bâtiment B, 3e étage", "75011 Paris", "FRANCE"]
 
 
 def render(**changes):
@@ -109,14 +121,46 @@ def test_the_label_shows_sender_seller_rma_tracking_and_qr():
     assert b"/Subtype /Image" in pdf  # the QR code
 
 
+def test_the_sender_is_the_orders_shipping_address_else_the_buyer(settings):
+    settings.LANGUAGE_CODE = "en"
+    address = Order(**SHIPPED_TO).sender_lines
+
+    assert address == SENDER
+    assert labels.sender_lines(address, name="Camille", email="c@example.com") == SENDER
+    assert Order().sender_lines == []
+    assert labels.sender_lines([], name=" Camille ", email="c@example.com") == [
+        "Camille",
+        "c@example.com",
+    ]
+    assert labels.sender_lines([], email="c@example.com") == ["c@example.com"]
+    british = {
+        **SHIPPED_TO,
+        "shipping_line2": "",
+        "shipping_postal_code": "SW1A 1AA",
+        "shipping_city": "London",
+        "shipping_country": "GB",
+    }
+    assert Order(**british).sender_lines[2:] == [
+        "London",
+        "SW1A 1AA",
+        "UNITED KINGDOM",
+    ]
+
+
 @pytest.mark.parametrize(
     "return_to, sender",
     [
         ("Maison Durand\n12 rue des Lilas", "Camille\nc@example.com"),
+        ("Maison Durand\n12 rue des Lilas\n69003 Lyon\nFrance", "order"),
         (LONG_NAME + "\n" + LONG_ADDRESS.replace(", ", "\n"), (LONG_NAME + "\n") * 8),
     ],
+    ids=["short", "postal-address", "long"],
 )
 def test_nothing_on_the_label_overlaps_and_everything_is_inside_its_box(return_to, sender):
+    if sender == "order":  # the sender as the portal gives it: the order's address
+        with translation.override("en"):
+            sender = "\n".join(labels.sender_lines(Order(**SHIPPED_TO).sender_lines))
+        assert sender.splitlines() == SENDER
     pdf, placed = render(return_to=return_to, sender=sender)
 
     page = labels.Box("page", 0, 0, *labels.A6)
@@ -140,6 +184,22 @@ def test_nothing_on_the_label_overlaps_and_everything_is_inside_its_box(return_t
     size, x = float(qr.group(1)) / PT, float(qr.group(3)) / PT
     bottom = labels.A6[1] - float(qr.group(4)) / PT
     assert inside(boxes["qr"], x, bottom - size) and inside(boxes["qr"], x + size, bottom)
+    # The sender's lines are all shown, in its box, whole and in order, when they fit.
+    shown = [(y, value) for x, y, value in texts(pdf) if inside(boxes["sender"], x, y)]
+    if len(sender.splitlines()) <= 6:
+        assert [value for _y, value in shown] == ["FROM", *sender.splitlines()]
+
+
+def test_the_label_shows_the_postal_address_of_the_order_as_sender(settings):
+    settings.LANGUAGE_CODE = "en"
+    sender = "\n".join(labels.sender_lines(Order(**SHIPPED_TO).sender_lines, email="c@x.example"))
+
+    pdf, placed = render(sender=sender)
+
+    box = {b.name: b for b in placed.boxes}["sender"]
+    shown = [value for x, y, value in texts(pdf) if inside(box, x, y)]
+    assert shown == ["FROM", *SENDER]
+    assert "c@x.example" not in [value for _x, _y, value in texts(pdf)]
 
 
 def test_long_addresses_shrink_and_stay_in_their_box():
@@ -246,6 +306,38 @@ def test_the_buyer_downloads_the_label_with_the_tracking_barcode(signed_in, prep
     response = signed_in.get(reverse("return_portal:label", args=[prepaid.public_id]))
     assert response.status_code == 200
     assert prepaid.carrier_tracking.encode() in response.content  # the subject
+
+
+@pytest.mark.parametrize("shipped_to", [True, False], ids=["address", "none"])
+def test_the_downloaded_label_is_sent_from_the_orders_address(
+    signed_in,  # noqa: F811
+    prepaid,
+    buyer,
+    monkeypatch,
+    shipped_to,
+):
+    if shipped_to:
+        Order.objects.filter(pk=prepaid.order_id).update(**SHIPPED_TO)
+    drawn = {}
+    render = labels.prepaid_label_pdf
+
+    def spy(**values):
+        drawn.update(values)
+        return render(**values)
+
+    monkeypatch.setattr(labels, "prepaid_label_pdf", spy)
+
+    with translation.override("en"):
+        response = signed_in.get(
+            reverse("return_portal:label", args=[prepaid.public_id]), HTTP_ACCEPT_LANGUAGE="en"
+        )
+
+    assert response.status_code == 200
+    name = buyer.get_full_name()
+    expected = (
+        SENDER if shipped_to else [part for part in (name, prepaid.order.buyer_email) if part]
+    )
+    assert drawn["sender"].splitlines() == expected
 
 
 def test_the_buyer_downloads_the_packing_slip_and_no_one_else(

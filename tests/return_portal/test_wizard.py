@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from marketplace.models import LineVariant
 from return_portal.models import ReturnRequest
 from return_portal.views import wizard
 from tests.factories import UserFactory
@@ -323,20 +324,49 @@ def test_resolutions_offer_the_store_credit_bonus_and_cite_the_clause(signed_in,
     assert ">Store credit</label>" in body
     assert "+10 % bonus" in body
     assert "§5, policy v2" in body
-    assert 'name="exchange_variant"' in body  # shown without JavaScript too
+    # The platform sent no variant to exchange this shirt to: no exchange offered.
+    assert 'value="exchange"' not in body
 
 
-def test_an_exchange_needs_the_wanted_variant(signed_in, order):
+def test_an_exchange_needs_a_variant_in_stock_of_those_offered(signed_in, order):
+    shirt = order.lines.get(reference="A")
+    LineVariant.objects.create(
+        line=shirt,
+        sku="SHIRT-L",
+        title="Oxford shirt",
+        attributes={"size": "L"},
+        unit_price=shirt.unit_price,
+    )
+    LineVariant.objects.create(
+        line=shirt,
+        sku="SHIRT-XL",
+        title="Oxford shirt",
+        attributes={"size": "XL"},
+        unit_price=shirt.unit_price,
+        in_stock=False,
+    )
     items_url = start(signed_in, order)
     walk(signed_in, items_url, upto="resolution")
 
+    body = text(signed_in.get(step_url(items_url, "resolution")))
+    assert 'name="exchange-A" value="SHIRT-L"' in body  # shown without JavaScript too
+    assert 'value="SHIRT-XL" id="exchange-A-2" disabled' in body
+    assert "(out of stock)" in body
+
     refused = signed_in.post(step_url(items_url, "resolution"), {"resolution": "exchange"})
     assert refused.status_code == 422
-    assert "Tell us which size, colour or model you want instead." in text(refused)
+    assert "Choose what you want instead of “Oxford shirt”." in text(refused)
+    sold_out = signed_in.post(
+        step_url(items_url, "resolution"), {"resolution": "exchange", "exchange-A": "SHIRT-XL"}
+    )
+    assert "This one is out of stock: choose another." in text(sold_out)
+    unknown = signed_in.post(
+        step_url(items_url, "resolution"), {"resolution": "exchange", "exchange-A": "X\x00" * 40}
+    )
+    assert unknown.status_code == 422
 
     accepted = signed_in.post(
-        step_url(items_url, "resolution"),
-        {"resolution": "exchange", "exchange_variant": "Size M"},
+        step_url(items_url, "resolution"), {"resolution": "exchange", "exchange-A": "SHIRT-L"}
     )
     assert accepted.status_code == 302
 
