@@ -80,4 +80,4 @@ def get_return(request: HttpRequest, rma: Path[Rma], params: Query[LangParams]):
 
 
 # The other operations of the router: imported for their registration.
-from . import creation, refund_actions, return_actions  # noqa: E402, F401
+from . import creation, exchange_reply, refund_actions, return_actions  # noqa: E402, F401
