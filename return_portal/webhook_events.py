@@ -90,7 +90,7 @@ def exchange_requested(return_request: ReturnRequest, exchange) -> None:
                 "difference": _money(exchange.balance, currency),
                 "settled_by": exchange.settle_by,
                 "settlement_reference": exchange.settlement_reference,
-                "shipping_address": getattr(return_request.order, "sender_lines", None),
+                "shipping_address": return_request.order.shipping_address,
             },
         }
 

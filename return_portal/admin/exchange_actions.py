@@ -53,13 +53,22 @@ def replacement(r: ReturnRequest, user, form) -> None:
 
 
 def section_context(r: ReturnRequest, bound: dict, can_act: bool) -> dict:
-    """The exchange section's forms, when the viewer may approve (the step)."""
-    exchange = Exchange.objects.filter(return_request=r).first() if can_act else None
+    """The structured exchange staff work from (each line from its SKU to the
+    replacement's, the difference and how it was settled, the shop's reply) and,
+    when the viewer may approve (the step), its forms."""
+    exchange = (
+        Exchange.objects.filter(return_request=r).first() if r.resolution == "exchange" else None
+    )
     if exchange is None:
-        return {"exchange_retry": False, "exchange_reply_form": None}
-    open_for_reply = exchange.status in (ExchangeStatus.REQUESTED, ExchangeStatus.ORDERED)
+        return {"exchange": None, "exchange_retry": False, "exchange_reply_form": None}
+    lines = [line for line in r.lines.select_related("order_line") if line.exchange_sku]
+    open_for_reply = can_act and exchange.status in (
+        ExchangeStatus.REQUESTED,
+        ExchangeStatus.ORDERED,
+    )
     return {
-        "exchange_retry": exchange.status == ExchangeStatus.PAYMENT_FAILED,
+        "exchange": {"exchange": exchange, "lines": lines},
+        "exchange_retry": can_act and exchange.status == ExchangeStatus.PAYMENT_FAILED,
         "exchange_reply_form": (bound.get(REPLY) or ReplacementForm(prefix=REPLY))
         if open_for_reply
         else None,

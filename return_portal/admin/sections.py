@@ -24,7 +24,7 @@ from .. import assignment, notes
 from ..assignment import assignable_to
 from ..audit import LOG_ACTIONS
 from ..citations import PolicyLinks
-from ..models import Exchange, ReturnRequest
+from ..models import ReturnRequest
 from ..refunds.estimate import stored_figures
 from .forms import AssigneeChoice
 
@@ -162,18 +162,6 @@ def timeline(r: ReturnRequest) -> list[tuple[object, str]]:
     return [(event, str(EVENT_LABELS.get(event.code, ""))) for event in r.events.all()]
 
 
-def exchange_of(r: ReturnRequest) -> dict | None:
-    """The structured exchange staff work from: each line from its SKU to the
-    replacement's, the difference and how it was settled, the shop's reply."""
-    if r.resolution != "exchange":
-        return None
-    exchange = Exchange.objects.filter(return_request=r).first()
-    if exchange is None:
-        return None
-    lines = [line for line in r.lines.select_related("order_line") if line.exchange_sku]
-    return {"exchange": exchange, "lines": lines}
-
-
 def section_context(request, r: ReturnRequest, bound: dict, can_act: bool) -> dict:
     scope = scope_of_user(request.user)
     count, latest = buyer_history(request.user, r)
@@ -195,7 +183,6 @@ def section_context(request, r: ReturnRequest, bound: dict, can_act: bool) -> di
         if can_act
         else None,
         "timeline": timeline(r),
-        "exchange": exchange_of(r),
         # A seller's staff answer as the seller; the operator's as the marketplace.
         "reply_as": None if scope.is_operator else r.seller,
     }

@@ -53,7 +53,8 @@ X = ExchangeStatus
 RELEASED = (S.REJECTED, S.CANCELLED, S.EXPIRED)
 
 
-def _event(r: ReturnRequest, code: str, at: datetime, note: str = "", actor=None, kind=None):
+def record_event(r: ReturnRequest, code: str, at: datetime, note: str = "", actor=None, kind=None):
+    """An exchange's event on the locked return's timeline, and its audit entry."""
     ReturnEvent.objects.create(
         return_request=r,
         from_status=r.status,
@@ -140,11 +141,11 @@ def approved(r: ReturnRequest, at: datetime, actor=None) -> bool:
     except (ChargeDeclined, ledger.CreditError) as refused:
         ex.status = X.PAYMENT_FAILED
         ex.save(update_fields=["status", "updated_at"])
-        _event(r, events.PAYMENT_FAILED, at, str(refused)[:200], actor)
+        record_event(r, events.PAYMENT_FAILED, at, str(refused)[:200], actor)
         return False
     ex.status, ex.requested_at = X.REQUESTED, at
     ex.save()
-    _event(r, events.REQUESTED, at, ", ".join(_line_notes(r)), actor)
+    record_event(r, events.REQUESTED, at, ", ".join(_line_notes(r)), actor)
     webhook_events.exchange_requested(r, ex)
     return True
 
@@ -202,7 +203,7 @@ def _take_payment(ex: Exchange, r: ReturnRequest, at: datetime, actor=None) -> N
         code = events.DIFFERENCE_CHARGED
     ex.settled_at = at
     ex.save()
-    _event(r, code, at, _amount(owed, ex.currency), actor)
+    record_event(r, code, at, _amount(owed, ex.currency), actor)
 
 
 def _authorise(ex: Exchange, r: ReturnRequest, at: datetime, actor=None) -> None:
@@ -214,7 +215,7 @@ def _authorise(ex: Exchange, r: ReturnRequest, at: datetime, actor=None) -> None
     ex.authorisation_amount = ex.returned_total
     ex.authorisation_status = AuthorisationStatus.AUTHORISED
     ex.save()
-    _event(r, events.AUTHORISED, at, _amount(ex.returned_total, ex.currency), actor)
+    record_event(r, events.AUTHORISED, at, _amount(ex.returned_total, ex.currency), actor)
 
 
 def _release(ex: Exchange, r: ReturnRequest, at: datetime) -> None:
@@ -223,7 +224,7 @@ def _release(ex: Exchange, r: ReturnRequest, at: datetime) -> None:
     gateway().release(ex.authorisation_reference)
     ex.authorisation_status = AuthorisationStatus.RELEASED
     ex.save()
-    _event(r, events.RELEASED, at, _amount(ex.authorisation_amount, ex.currency))
+    record_event(r, events.RELEASED, at, _amount(ex.authorisation_amount, ex.currency))
 
 
 def received(r: ReturnRequest, at: datetime) -> None:
@@ -264,7 +265,7 @@ def _give_back_owed(ex: Exchange, r: ReturnRequest, at: datetime) -> None:
             ex.settlement_reference = ",".join(str(refund.pk) for refund in refunds)
     ex.settled_at = at
     ex.save()
-    _event(r, events.DIFFERENCE_OWED, at, _amount(owed, ex.currency))
+    record_event(r, events.DIFFERENCE_OWED, at, _amount(owed, ex.currency))
 
 
 def cancelled(r: ReturnRequest, at: datetime) -> None:
@@ -284,7 +285,7 @@ def cancelled(r: ReturnRequest, at: datetime) -> None:
             )
     ex.status = X.CANCELLED
     ex.save()
-    _event(r, events.CANCELLED, at)
+    record_event(r, events.CANCELLED, at)
 
 
 def expired(r: ReturnRequest, at: datetime) -> None:
@@ -303,4 +304,4 @@ def expired(r: ReturnRequest, at: datetime) -> None:
     )
     ex.authorisation_status = AuthorisationStatus.CAPTURED
     ex.save()
-    _event(r, events.CAPTURED, at, _amount(ex.authorisation_amount, ex.currency))
+    record_event(r, events.CAPTURED, at, _amount(ex.authorisation_amount, ex.currency))

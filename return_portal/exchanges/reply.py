@@ -19,7 +19,7 @@ from .. import actors
 from ..actors import Step
 from ..models import ActorKind, Exchange, ExchangeStatus, ReturnRequest
 from . import events
-from .actions import _event
+from .actions import record_event
 
 X = ExchangeStatus
 REPLIABLE = (X.REQUESTED, X.ORDERED, X.SHIPPED)
@@ -79,7 +79,7 @@ def record_reply(
             ex.ordered_at = at
             ex.status = X.ORDERED
             changed = True
-            _event(locked, events.ORDERED, at, reply.order_reference, actor, actor_kind)
+            record_event(locked, events.ORDERED, at, reply.order_reference, actor, actor_kind)
         if reply.shipped and ex.shipped_at is None:
             ex.shipped_at = at
             ex.replacement_carrier = reply.carrier
@@ -87,7 +87,7 @@ def record_reply(
             ex.status = X.SHIPPED
             changed = True
             note = " ".join(part for part in (reply.carrier, reply.tracking) if part)
-            _event(locked, events.SHIPPED, at, note, actor, actor_kind)
+            record_event(locked, events.SHIPPED, at, note, actor, actor_kind)
         if changed:
             ex.save()
             locked.save(update_fields=["updated_at"])

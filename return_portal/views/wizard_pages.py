@@ -236,7 +236,10 @@ class WizardPage:
         context["chosen"] = form["resolution"].value() or ""
         context["citation"] = citation
         context["currency"] = self.order.currency
-        context["exchange"] = wizard_exchange.resolution_context(self.order, selection, form)
+        offered = any(choice.value == Resolution.EXCHANGE for choice in context["choices"])
+        context["exchange"] = (
+            wizard_exchange.resolution_context(self.order, selection, form) if offered else None
+        )
 
     def _shipping_context(self, context, progress, form) -> None:
         selection = progress.selection
