@@ -61,6 +61,11 @@ SHIPPING_SELLER = (
     "choice at your own cost. Returns of defective or wrong items are free with the QR code "
     "or the label."
 )
+# The seller's hand-blown glass rarely survives a second journey (issue 13: keep-it rules).
+KEEP_IT_SELLER = (
+    "If an item arrives damaged and is worth {keep_it_value} or less, keep it: we refund it in "
+    "full without a return. Store credit is valid for {store_credit_months} months."
+)
 FEES = (
     "We charge no restocking fee. If an item was handled beyond what is needed to check it, we "
     "may deduct its loss of value."
@@ -92,6 +97,7 @@ HEADINGS = {
     "Fees and deductions": ("Frais et déductions", "Gebühren und Abzüge"),
     "Deadlines": ("Délais", "Fristen"),
     "Withdrawal button": ("Bouton de rétractation", "Widerrufsbutton"),
+    "Damaged on arrival": ("Article arrivé endommagé", "Beschädigt angekommen"),
 }
 
 TEXTS = {
@@ -176,6 +182,13 @@ TEXTS = {
         "drucken Sie ein vorfrankiertes Etikett ({fee:prepaid_label} bei Nichtgefallen) oder "
         "senden Sie es auf eigene Kosten mit einem Versanddienst Ihrer Wahl. Die Rücksendung "
         "defekter oder falscher Artikel ist mit dem QR-Code oder dem Etikett kostenlos.",
+    ),
+    KEEP_IT_SELLER: (
+        "Si un article arrive endommagé et vaut {keep_it_value} ou moins, gardez-le : nous le "
+        "remboursons intégralement sans retour. L'avoir est valable {store_credit_months} mois.",
+        "Kommt ein Artikel beschädigt an und ist er höchstens {keep_it_value} wert, behalten Sie "
+        "ihn: Wir erstatten ihn vollständig ohne Rücksendung. Guthaben ist "
+        "{store_credit_months} Monate gültig.",
     ),
     FEES: (
         "Nous ne facturons aucuns frais de remise en stock. Si un article a été manipulé au-delà "
@@ -275,11 +288,12 @@ COMMON_CLAUSES = [
 ]
 
 
-def _clauses(window, resolutions, shipping_text, button=False):
+def _clauses(window, resolutions, shipping_text, button=False, keep_it=None):
     clauses = [c for c in COMMON_CLAUSES if c]
     clauses.insert(1, clause("2", "Return window", window))
     clauses += [
         clause("5", "Refunds, exchanges and store credit", resolutions),
+        *([keep_it] if keep_it else []),
         clause("6", "Return shipping", shipping_text),
         clause("7", "Fees and deductions", FEES),
         clause("8", "Deadlines", DEADLINES),
@@ -335,7 +349,14 @@ SELLER_POLICY = {
     "offer_exchange": True,
     "offer_store_credit": True,
     "store_credit_bonus_percent": Decimal("10"),
-    "clauses": _clauses(WINDOW, REFUND_CHOICE, SHIPPING_SELLER),
+    "clauses": _clauses(
+        WINDOW,
+        REFUND_CHOICE,
+        SHIPPING_SELLER,
+        keep_it=clause("5.1", "Damaged on arrival", KEEP_IT_SELLER),
+    ),
+    "keep_it": [{"reason_codes": "arrived-damaged", "max_value": Decimal("250"), "clause": "5.1"}],
+    "store_credit_validity_months": 24,
     "shipping": [
         shipping("drop_off", "0"),
         shipping("prepaid_label", "4.90"),

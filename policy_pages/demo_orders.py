@@ -101,6 +101,11 @@ def demo_orders(today: date) -> list[dict]:
             line("1", "atelier-lumiere", "AL-LAMP-ARC", "Arc lamp, hand-blown glass", "lamps",
                   "240.00", delivered=day(26)),
         ], express="9.90"),
+        # Atelier Lumière lets a buyer keep glass that arrived damaged (its keep-it rule, 5.1).
+        order("DEMO-1010", acheteur, day(4), [
+            line("1", "atelier-lumiere", "AL-VASE-07", "Hand-blown glass vase, amber", "lamps",
+                  "65.00", delivered=day(2)),
+        ]),
     ]  # fmt: skip
 
 

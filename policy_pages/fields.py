@@ -1,7 +1,48 @@
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# --- the policy page's recurring fields ---------------------------------------------------
+
+CLAUSE_HELP = _("The number of the clause that states this rule, e.g. 2 or 2.1.")
+anchor_validator = RegexValidator(r"^(\d{1,3}(\.\d{1,3}){0,3})?$", _("Use a number such as 2.1."))
+
+
+def clause_field():
+    return models.CharField(
+        _("clause"),
+        max_length=16,
+        blank=True,
+        validators=[anchor_validator],
+        help_text=CLAUSE_HELP,
+    )
+
+
+def days_field(verbose_name, default, help_text=""):
+    return models.PositiveSmallIntegerField(
+        verbose_name,
+        default=default,
+        validators=[MinValueValidator(0), MaxValueValidator(3650)],
+        help_text=help_text,
+    )
+
+
+def percent_field(verbose_name, help_text=""):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=help_text,
+    )
+
+
+# --- list fields ---------------------------------------------------------------------------
 
 
 class ChoiceListField(models.JSONField):

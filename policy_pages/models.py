@@ -1,13 +1,10 @@
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Min
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -17,7 +14,7 @@ from wagtail.admin.panels import (
     TabbedInterface,
 )
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Page
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
@@ -27,106 +24,40 @@ from marketplace.models import PaymentMethod
 from .archive import PolicyVersionArchive  # noqa: F401  (a model of this app)
 from .blocks import ClauseStreamBlock
 from .chain import ChainVerification  # noqa: F401  (a model of this app)
-from .fields import ChoiceListField, OrderedChoiceListField
+from .fields import (
+    ChoiceListField,
+    OrderedChoiceListField,
+    clause_field,
+    days_field,
+    percent_field,
+)
 from .forms import PolicyPageForm
-from .labels import CONDITION, OVERRIDE_KIND, PAYER, SHIPPING_METHOD, WINDOW_START, choices
+from .index_page import PolicyIndexPage  # noqa: F401  (a model of this app)
+from .labels import WINDOW_START, choices
 from .pins import LinePin  # noqa: F401  (a model of this app)
 from .routes import PolicyRoutesMixin
+from .rule_rows import (  # noqa: F401  (models of this app)
+    PolicyCategoryOverride,
+    PolicyKeepItRule,
+    PolicyShippingOption,
+)
 from .rules import (
-    CategoryOverride,
     Condition,
     ItemException,
     ItemFlag,
-    OverrideKind,
-    Payer,
     PolicyRules,
     Resolution,
-    ShippingMethod,
-    ShippingOption,
     WindowStart,
 )
 from .scheduling import ScheduleChoice
-from .services import source_policy_page, text_for
-from .timeline import policy_timelines
+from .services import source_policy_page
 from .translations import PolicyVersionTranslation  # noqa: F401  (a model of this app)
 from .versions import PolicyChainHead, PolicyVersion, PolicyVersionText  # noqa: F401
 from .workflow import LegalReviewTask, PolicyPagePermissionTester  # noqa: F401  (a model)
 
-CLAUSE_HELP = _("The number of the clause that states this rule, e.g. 2 or 2.1.")
-anchor_validator = RegexValidator(r"^(\d{1,3}(\.\d{1,3}){0,3})?$", _("Use a number such as 2.1."))
-
-
-def clause_field():
-    return models.CharField(
-        _("clause"),
-        max_length=16,
-        blank=True,
-        validators=[anchor_validator],
-        help_text=CLAUSE_HELP,
-    )
-
-
-def days_field(verbose_name, default, help_text=""):
-    return models.PositiveSmallIntegerField(
-        verbose_name,
-        default=default,
-        validators=[MinValueValidator(0), MaxValueValidator(3650)],
-        help_text=help_text,
-    )
-
-
-def percent_field(verbose_name, help_text=""):
-    return models.DecimalField(
-        verbose_name,
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-        help_text=help_text,
-    )
-
-
-class PolicyIndexPage(Page):
-    """The list of policies, one per locale; the "Legal review" workflow sits here."""
-
-    intro = models.CharField(_("intro"), max_length=300, blank=True)
-
-    parent_page_types = ["core.HomePage"]
-    subpage_types = ["policy_pages.PolicyPage"]
-    max_count_per_parent = 1
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-
-    class Meta:
-        verbose_name = _("policy index")
-
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        context["policies"] = self.policies_in_force()
-        return context
-
-    def policies_in_force(self) -> list[dict]:
-        """The index's policies, each with the version of its source policy in
-        force now: three queries whatever the number of policies."""
-        pages = list(PolicyPage.objects.child_of(self).live().order_by("path"))
-        sources = dict(
-            PolicyPage.objects.filter(translation_key__in=[page.translation_key for page in pages])
-            .order_by()  # no default ordering in the GROUP BY
-            .values("translation_key")
-            .annotate(source_id=Min("id"))
-            .values_list("translation_key", "source_id")
-        )
-        timelines = policy_timelines(sources.values())
-        rows = []
-        for page in pages:
-            timeline = timelines.get(sources.get(page.translation_key))
-            version = timeline.in_force if timeline else None
-            # The summary of the version in force, in the page's language where it
-            # has one: the page's own summary may be that of a scheduled version.
-            localized = text_for(version, page.locale_id) if version else None
-            summary = localized.text.summary if localized else page.summary
-            rows.append({"page": page, "version": version, "summary": summary})
-        return rows
+# The shortest validity a policy may give store credit (months): shorter would
+# take back in practice what the buyer was given (*unverified* floor; DOMAIN.md).
+CREDIT_VALIDITY_FLOOR_MONTHS = 12
 
 
 class PolicyKind(models.TextChoices):
@@ -234,6 +165,20 @@ class PolicyPage(PolicyRoutesMixin, Page):
             "payment until then, and charged if nothing is sent back in time."
         ),
     )
+    store_credit_validity_months = models.PositiveSmallIntegerField(
+        _("store credit valid for (months)"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(CREDIT_VALIDITY_FLOOR_MONTHS),
+            MaxValueValidator(240),
+        ],
+        help_text=_(
+            "Blank: credit never expires. At least 12 months. Credit given instead of a "
+            "refund the law requires (a withdrawal, a defect) never expires, and in "
+            "Germany credit stays valid for at least three years (BGB §195)."
+        ),
+    )
     resolutions_clause = clause_field()
     # Money.
     restocking_fee_percent = percent_field(_("restocking fee (%)"))
@@ -320,12 +265,25 @@ class PolicyPage(PolicyRoutesMixin, Page):
             [
                 FieldPanel("offer_refund"),
                 FieldRowPanel(
-                    [FieldPanel("offer_store_credit"), FieldPanel("store_credit_bonus_percent")]
+                    [
+                        FieldPanel("offer_store_credit"),
+                        FieldPanel("store_credit_bonus_percent"),
+                        FieldPanel("store_credit_validity_months"),
+                    ]
                 ),
                 FieldRowPanel([FieldPanel("offer_exchange"), FieldPanel("instant_exchange")]),
                 FieldPanel("resolutions_clause"),
             ],
             heading=_("Resolutions offered"),
+        ),
+        MultiFieldPanel(
+            [InlinePanel("keep_it_rules", label=_("Keep-it rule"))],
+            heading=_("Refund without return"),
+            help_text=_(
+                "The buyer keeps the items and is refunded in full, with no label: for "
+                "goods worth at most a value, for given reasons, or both. The first rule "
+                "that applies is cited to the buyer."
+            ),
         ),
         InlinePanel("shipping_options", label=_("Return shipping option"), min_num=1),
         MultiFieldPanel(
@@ -389,6 +347,7 @@ class PolicyPage(PolicyRoutesMixin, Page):
                 "offer_refund",
                 "offer_store_credit",
                 "store_credit_bonus_percent",
+                "store_credit_validity_months",
                 "offer_exchange",
                 "instant_exchange",
                 "resolutions_clause",
@@ -402,6 +361,7 @@ class PolicyPage(PolicyRoutesMixin, Page):
                 "deadlines_clause",
                 "category_overrides",
                 "shipping_options",
+                "keep_it_rules",
             ]
         ),
     ]
@@ -461,6 +421,10 @@ class PolicyPage(PolicyRoutesMixin, Page):
             money_clause=self.money_clause,
             refund_order=tuple(self.refund_order or ()),
             instant_exchange=self.offer_exchange and self.instant_exchange,
+            keep_it=tuple(rule.to_rule() for rule in self.keep_it_rules.all()),
+            store_credit_validity_months=(
+                self.store_credit_validity_months if self.offer_store_credit else None
+            ),
             approval_business_days=self.approval_business_days,
             ship_back_days=self.ship_back_days,
             refund_days=self.refund_days,
@@ -474,74 +438,3 @@ class PolicyPage(PolicyRoutesMixin, Page):
     def source_page(self):
         """The page in the locale the policy was written in (translations point to it)."""
         return source_policy_page(self)
-
-
-class PolicyCategoryOverride(Orderable):
-    page = ParentalKey(PolicyPage, on_delete=models.CASCADE, related_name="category_overrides")
-    category_code = models.CharField(
-        _("category code"),
-        max_length=64,
-        validators=[RegexValidator(r"^[a-z0-9][a-z0-9_-]*$", _("Use the marketplace code."))],
-        help_text=_("Applies to the category and its sub-categories."),
-    )
-    kind = models.CharField(_("override"), max_length=16, choices=choices(OVERRIDE_KIND))
-    days = models.PositiveSmallIntegerField(_("days"), null=True, blank=True)
-    extra_conditions = ChoiceListField(_("extra conditions"), list_choices=choices(CONDITION))
-    clause = clause_field()
-
-    panels = [
-        FieldRowPanel([FieldPanel("category_code"), FieldPanel("kind"), FieldPanel("days")]),
-        FieldPanel("extra_conditions"),
-        FieldPanel("clause"),
-    ]
-
-    def clean(self):
-        super().clean()
-        if self.kind == OverrideKind.DAYS and self.days is None:
-            raise ValidationError({"days": _("Give the number of days for this category.")})
-
-    def to_rule(self) -> CategoryOverride:
-        return CategoryOverride(
-            category=self.category_code,
-            kind=OverrideKind(self.kind),
-            days=self.days if self.kind == OverrideKind.DAYS else None,
-            conditions=tuple(Condition(c) for c in sorted(self.extra_conditions or ())),
-            clause=self.clause,
-        )
-
-
-class PolicyShippingOption(Orderable):
-    page = ParentalKey(PolicyPage, on_delete=models.CASCADE, related_name="shipping_options")
-    method = models.CharField(_("method"), max_length=16, choices=choices(SHIPPING_METHOD))
-    fee = models.DecimalField(
-        _("fee"),
-        max_digits=8,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    change_of_mind_payer = models.CharField(
-        _("who pays on change of mind"), max_length=16, choices=choices(PAYER), default=Payer.BUYER
-    )
-    defect_payer = models.CharField(
-        _("who pays for a defective or wrong item"),
-        max_length=16,
-        choices=choices(PAYER),
-        default=Payer.MERCHANT,
-    )
-    clause = clause_field()
-
-    panels = [
-        FieldRowPanel([FieldPanel("method"), FieldPanel("fee")]),
-        FieldRowPanel([FieldPanel("change_of_mind_payer"), FieldPanel("defect_payer")]),
-        FieldPanel("clause"),
-    ]
-
-    def to_rule(self) -> ShippingOption:
-        return ShippingOption(
-            method=ShippingMethod(self.method),
-            fee=self.fee,
-            change_of_mind_payer=Payer(self.change_of_mind_payer),
-            defect_payer=Payer(self.defect_payer),
-            clause=self.clause,
-        )

@@ -42,6 +42,7 @@ class Kind(StrEnum):
     MONEY = "money"
     PERCENT = "percent"
     LIST = "list"
+    MONTHS = "months"
 
 
 # Noun phrases without commas, so that a list of them reads unambiguously.
@@ -61,6 +62,11 @@ def _fee(rules: PolicyRules, method: str):
 def _category_days(rules: PolicyRules, code: str):
     override_ = next((o for o in rules.category_overrides if o.category == code), None)
     return override_.days if override_ and override_.kind == OverrideKind.DAYS else None
+
+
+def _keep_it_value(rules: PolicyRules, _argument: str):
+    """The value below which the first keep-it rule with one lets the buyer keep the items."""
+    return next((rule.max_value for rule in rules.keep_it if rule.max_value is not None), None)
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,14 @@ SPECS: dict[str, Spec] = {
     "excluded_items": Spec(
         Kind.LIST, lambda rules, _a: tuple(item.flag for item in rules.item_exceptions) or None
     ),
+    "keep_it_value": Spec(Kind.MONEY, _keep_it_value),
+    "store_credit_months": Spec(Kind.MONTHS, lambda rules, _a: rules.store_credit_validity_months),
+}
+# Placeholders that only some policies give a value to, and the problem when one does not.
+OPTIONAL = {
+    "excluded_items": _("this policy excludes no items."),
+    "keep_it_value": _("this policy has no keep-it rule with a value."),
+    "store_credit_months": _("this policy gives store credit no validity."),
 }
 
 
@@ -96,9 +110,11 @@ def available_placeholders(rules: PolicyRules) -> list[str]:
         for o in rules.category_overrides
         if o.kind == OverrideKind.DAYS
     ]
-    if not rules.item_exceptions:
-        tokens.remove("{excluded_items}")
-    return tokens
+    return [
+        token
+        for token in tokens
+        if token.strip("{}") not in OPTIONAL or _value_of(TOKEN.fullmatch(token), rules)
+    ]
 
 
 # --- formatting ------------------------------------------------------------------
@@ -223,10 +239,10 @@ def _placeholder_problem(braced: re.Match, rules: PolicyRules, whole: set[str]) 
         }
     if _value_of(match, rules) is None:
         argument = match.group(2)
-        if spec.kind == Kind.MONEY:
+        if match.group(1) in OPTIONAL:
+            message = str(OPTIONAL[match.group(1)])
+        elif spec.kind == Kind.MONEY:
             message = gettext("this policy has no shipping option “%(argument)s”.")
-        elif spec.kind == Kind.LIST:
-            message = gettext("this policy excludes no items.")
         else:
             message = gettext("this policy sets no number of days for category “%(argument)s”.")
         return f"{token}: " + message % {"argument": argument}
@@ -328,6 +344,7 @@ def _contradictions(text: str, rules: PolicyRules):
         elif count not in days:
             yield Kind.DAYS, match.group(0)
     fees = {option.fee for option in rules.shipping_options}
+    fees |= {rule.max_value for rule in rules.keep_it if rule.max_value is not None}
     for match in money_pattern(rules.currency).finditer(text):
         if _decimal(match.group("before") or match.group("after")) not in fees:
             yield Kind.MONEY, match.group(0)

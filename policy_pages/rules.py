@@ -17,7 +17,12 @@ from typing import Any
 RULES_SCHEMA_VERSION = 1
 # Optional rules added after versions were first frozen: absent from the
 # canonical JSON while empty, so older versions keep their exact bytes.
-OMITTED_WHEN_EMPTY = ("refund_order", "instant_exchange")
+OMITTED_WHEN_EMPTY = (
+    "refund_order",
+    "instant_exchange",
+    "keep_it",
+    "store_credit_validity_months",
+)
 
 
 class WindowStart(StrEnum):
@@ -89,6 +94,25 @@ class ShippingOption:
 
 
 @dataclass(frozen=True)
+class KeepItRule:
+    """Refund without a return: the buyer keeps the items. It applies when the
+    goods returned are worth at most `max_value` (in the policy currency; None:
+    any value) and, when `reasons` is not empty, the buyer's reason is one of them
+    (return reason codes). At least one of the two is set."""
+
+    clause: str
+    max_value: Decimal | None = None
+    reasons: tuple[str, ...] = ()
+
+    def applies(self, value: Decimal, reason_code: str) -> bool:
+        if self.max_value is None and not self.reasons:
+            return False  # a rule that says nothing keeps nothing
+        if self.max_value is not None and value > self.max_value:
+            return False
+        return not self.reasons or reason_code in self.reasons
+
+
+@dataclass(frozen=True)
 class PolicyRules:
     currency: str
     markets: tuple[str, ...]  # ISO 3166-1 alpha-2, e.g. ("FR", "DE")
@@ -116,6 +140,11 @@ class PolicyRules:
     # authorisation of the returned items' value (return_portal.exchanges).
     # Omitted from the canonical JSON while off, as refund_order is.
     instant_exchange: bool = False
+    # Refund without return (the first rule that applies); omitted while empty.
+    keep_it: tuple[KeepItRule, ...] = ()
+    # Months a store-credit grant stays valid; None: it never expires. The law's
+    # floors apply on top (return_portal.refunds.credit_validity). Omitted while None.
+    store_credit_validity_months: int | None = None
     approval_business_days: int = 2
     ship_back_days: int = 14
     refund_days: int = 14
@@ -138,6 +167,11 @@ class PolicyRules:
     def shipping_option(self, method: ShippingMethod) -> ShippingOption | None:
         return next((option for option in self.shipping_options if option.method == method), None)
 
+    def keep_it_rule(self, value: Decimal, reason_code: str) -> KeepItRule | None:
+        """The first keep-it rule that lets the buyer keep goods worth `value`
+        returned for `reason_code`, or None."""
+        return next((rule for rule in self.keep_it if rule.applies(value, reason_code)), None)
+
     def payment_rank(self, method: str) -> int:
         """Where a means of payment comes in the refund order: its place in
         `refund_order`, or after every listed means."""
@@ -157,6 +191,7 @@ class PolicyRules:
         cited |= {override.clause for override in self.category_overrides}
         cited |= {item.clause for item in self.item_exceptions}
         cited |= {option.clause for option in self.shipping_options}
+        cited |= {rule.clause for rule in self.keep_it}
         return {anchor for anchor in cited if anchor}
 
     # --- canonical JSON --------------------------------------------------------
@@ -216,6 +251,23 @@ class PolicyRules:
             money_clause=data.get("money_clause", ""),
             refund_order=tuple(str(method) for method in data.get("refund_order", ())),
             instant_exchange=bool(data.get("instant_exchange", False)),
+            keep_it=tuple(
+                KeepItRule(
+                    clause=item.get("clause", ""),
+                    max_value=(
+                        Decimal(str(item["max_value"]))
+                        if item.get("max_value") is not None
+                        else None
+                    ),
+                    reasons=tuple(str(code) for code in item.get("reasons", ())),
+                )
+                for item in data.get("keep_it", ())
+            ),
+            store_credit_validity_months=(
+                int(data["store_credit_validity_months"])
+                if data.get("store_credit_validity_months")
+                else None
+            ),
             approval_business_days=int(data.get("approval_business_days", 2)),
             ship_back_days=int(data.get("ship_back_days", 14)),
             refund_days=int(data.get("refund_days", 14)),

@@ -19,7 +19,7 @@ from wagtail.models import (
 from core.localization import publish_translation
 
 from . import demo_content as demo
-from .models import PolicyIndexPage, PolicyPage, PolicyShippingOption
+from .models import PolicyIndexPage, PolicyKeepItRule, PolicyPage, PolicyShippingOption
 from .services import record_version, recording_paused
 from .translations import PolicyVersionTranslation, TranslationStatus, sign_off, write_text
 from .workflow import LegalReviewTask
@@ -121,11 +121,20 @@ def _index_pages(home) -> list[PolicyIndexPage]:
 
 def _apply(page: PolicyPage, spec: dict) -> None:
     for field, value in {**demo.BASE_RULES, **spec}.items():
-        if field in {"clauses", "shipping", "languages", "days_from_now", "title", "slug"}:
+        if field in {
+            "clauses",
+            "shipping",
+            "keep_it",
+            "languages",
+            "days_from_now",
+            "title",
+            "slug",
+        }:
             continue
         setattr(page, field, value)
     page.clauses = spec["clauses"]
     page.shipping_options = [PolicyShippingOption(**option) for option in spec["shipping"]]
+    page.keep_it_rules = [PolicyKeepItRule(**rule) for rule in spec.get("keep_it", ())]
 
 
 def _publish_version(page: PolicyPage, spec: dict, workflow, editor, legal) -> None:

@@ -12,7 +12,9 @@ request is approved at once when a rule says so, the first that matches:
 - "below_threshold": the goods returned are worth less than `auto_approve_below`,
   read in the order's currency;
 - "policy": the pinned policy promises approval within 0 business days
-  (`PolicyRules.approval_business_days`), i.e. at once.
+  (`PolicyRules.approval_business_days`), i.e. at once;
+- "keep_it": a keep-it rule of the pinned policy lets the buyer keep the items
+  (keep_it.py): approved, then refunded in full without a return.
 
 A request whose buyer abuse screening flags (abuse.py: a threshold of Admin →
 Settings → Abuse screening crossed, or the buyer's email or the order on the
@@ -63,6 +65,7 @@ class Rule(StrEnum):
     DEFECT = "defect"
     BELOW_THRESHOLD = "below_threshold"
     POLICY = "policy"
+    KEEP_IT = "keep_it"
 
 
 # What staff read of each rule (the detail page, the history).
@@ -71,6 +74,7 @@ RULE_LABELS = {
     Rule.DEFECT: gettext_lazy("defect claims are approved at once"),
     Rule.BELOW_THRESHOLD: gettext_lazy("value below the approval threshold"),
     Rule.POLICY: gettext_lazy("the policy approves at once"),
+    Rule.KEEP_IT: gettext_lazy("the policy lets the buyer keep the items"),
 }
 
 
@@ -82,6 +86,7 @@ class Request:
     goods_value: Decimal  # in the order's currency
     policy_approval_days: int  # the shortest promise of the pinned policies
     flagged: bool = False  # abuse screening holds it for staff (abuse.py)
+    kept: bool = False  # a keep-it rule of the pinned policy applies (keep_it.py)
 
 
 @dataclass(frozen=True)
@@ -92,9 +97,10 @@ class Decision:
     due_by: datetime | None
 
 
-def request_of(selection: Selection, defect: bool) -> Request:
+def request_of(selection: Selection, defect: bool, kept=None) -> Request:
     return Request(
         defect=defect,
+        kept=kept is not None,
         goods_value=sum(
             (line.unit_price * units for line, _decision, units in selection.items), Decimal("0")
         ),
@@ -102,10 +108,13 @@ def request_of(selection: Selection, defect: bool) -> Request:
     )
 
 
-def screened_request(selection: Selection, defect: bool, order, at: datetime, buyer=None):
+def screened_request(
+    selection: Selection, defect: bool, order, at: datetime, buyer=None, *, kept=None
+):
     """The request with abuse screening's verdict on its buyer: (Request, Screening).
-    The units and value being returned count with the buyer's other returns."""
-    request = request_of(selection, defect)
+    The units and value being returned count with the buyer's other returns.
+    `kept`: the keep-it rule that applies, if any."""
+    request = request_of(selection, defect, kept)
     units = sum(units for _line, _decision, units in selection.items)
     screening = abuse.screen(
         order, at, buyer=buyer, pending=abuse.Pending(units=units, value=request.goods_value)
@@ -146,6 +155,8 @@ def automatic_rule(request: Request, office: BackOfficeSettings) -> Rule | None:
     """The rule that approves `request` at once, or None: staff decide."""
     if request.flagged:
         return None  # screened: staff decide, whatever the other rules say
+    if request.kept:
+        return Rule.KEEP_IT
     if office.auto_approve_defects and request.defect:
         return Rule.DEFECT
     threshold = office.auto_approve_below

@@ -171,7 +171,7 @@ def _create(order_pk, draft, *, key, at, buyer, actor, actor_kind, verb):
             checked = review(locked, draft, at)
             rules = checked.selection.first_rules
             request, screening = approval.screened_request(
-                checked.selection, checked.reason.is_defect, locked, at, buyer
+                checked.selection, checked.reason.is_defect, locked, at, buyer, kept=checked.kept
             )
             decision = approval.decide(request, at, locked.market)
             return_request = ReturnRequest(
@@ -187,7 +187,8 @@ def _create(order_pk, draft, *, key, at, buyer, actor, actor_kind, verb):
                 comment=draft.comment.strip(),
                 resolution=checked.resolution.value,
                 exchange_variant=draft.exchange_variant.strip(),
-                shipping_method=checked.shipping.method.value,
+                # Nothing is shipped back when a keep-it rule lets the buyer keep it.
+                shipping_method=checked.shipping.method.value if checked.shipping else "",
                 currency=locked.currency,
                 shipping_cost=shipping_cost(checked.shipping, checked.reason.is_defect),
                 estimate=checked.estimate.to_dict(),
@@ -197,7 +198,9 @@ def _create(order_pk, draft, *, key, at, buyer, actor, actor_kind, verb):
                 refund_due_by=(
                     clock.statutory_due_by(locked.market, at) if checked.statutory else None
                 ),
-                drop_off_code=drop_off_code(checked.shipping.method),
+                drop_off_code=drop_off_code(checked.shipping.method) if checked.shipping else "",
+                kept=checked.kept is not None,
+                keep_it_clause=checked.kept.clause if checked.kept is not None else "",
                 # Waiting for a decision: by when (approval.py); None when a rule approves.
                 approval_due_by=decision.due_by,
             )

@@ -9,6 +9,7 @@ call these; nothing else assigns `ReturnRequest.status`.
 
     requested → approved | rejected | cancelled
     approved  → in_transit | partially_received | received | cancelled | expired
+    approved  → resolved, and only that (or cancelled), when the buyer keeps the items
     in_transit → partially_received | received
     partially_received → received → inspected → resolved → closed
 
@@ -37,7 +38,9 @@ from .refunds import booking, clock
 S = ReturnStatus
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.REQUESTED: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
-    S.APPROVED: frozenset({S.IN_TRANSIT, S.PARTIALLY_RECEIVED, S.RECEIVED, S.CANCELLED, S.EXPIRED}),
+    S.APPROVED: frozenset(
+        {S.IN_TRANSIT, S.PARTIALLY_RECEIVED, S.RECEIVED, S.CANCELLED, S.EXPIRED, S.RESOLVED}
+    ),
     S.IN_TRANSIT: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED}),
     S.PARTIALLY_RECEIVED: frozenset({S.RECEIVED}),
     S.RECEIVED: frozenset({S.INSPECTED}),
@@ -59,6 +62,10 @@ class TransitionError(Exception):
 
 
 def allowed(return_request: ReturnRequest, to: str) -> bool:
+    if return_request.status == S.APPROVED and (to == S.RESOLVED) != return_request.kept:
+        # Only a kept return is resolved without being received, and it is never
+        # received, sent or expired: there is nothing to send (keep_it.py).
+        return to == S.CANCELLED
     return to in TRANSITIONS.get(return_request.status, frozenset())
 
 
@@ -245,22 +252,50 @@ def approve(
     at = at or timezone.now()
 
     def apply(r: ReturnRequest) -> str:
-        r.ship_by = ship_by or r.ship_by or _ship_by(r, at)
         r.approved_by_rule = rule
+        if r.kept:
+            return f"rule: {rule}" if rule else ""  # nothing to send: no label, no date
+        r.ship_by = ship_by or r.ship_by or _ship_by(r, at)
         carriers.issue_label(r)  # a prepaid label's tracking number
         return f"rule: {rule}" if rule else ""
 
+    with transaction.atomic():
+        approved = transition(
+            return_request,
+            S.APPROVED,
+            actor=actor,
+            actor_kind=actor_kind,
+            may=(STAFF, SYSTEM),
+            at=at,
+            note=note,
+            apply=apply,
+            # A kept return's email is its settlement's, below: no label to announce.
+            notify=notify and not return_request.kept,
+            held=held,
+        )
+        if approved.kept:
+            settle_kept(approved, at=at)
+    for name in ("status", "settlement", "settled_total", "settled_at", "updated_at"):
+        setattr(return_request, name, getattr(approved, name))
+    return approved
+
+
+def settle_kept(return_request: ReturnRequest, *, at: datetime) -> ReturnRequest:
+    """A return the policy lets the buyer keep (keep_it.py), just approved under the
+    caller's lock: resolved by the system, its units refunded in full (or credited)
+    without a receipt or an inspection."""
+
+    def apply(r: ReturnRequest) -> str:
+        return booking.summary(r, booking.book(r, None, actor_kind=SYSTEM, at=at))
+
     return transition(
         return_request,
-        S.APPROVED,
-        actor=actor,
-        actor_kind=actor_kind,
-        may=(STAFF, SYSTEM),
+        S.RESOLVED,
+        actor_kind=SYSTEM,
+        may=(SYSTEM,),
         at=at,
-        note=note,
         apply=apply,
-        notify=notify,
-        held=held,
+        held=True,
     )
 
 

@@ -23,6 +23,9 @@ pinned policy for the rest):
   otherwise what a unit earns goes back to the means of payment (Art. 13(1));
 - no order line pays back more than remains of its price, and the refund no
   more than remains of the payments (the figure "capped");
+- a return the pinned policy lets the buyer keep (a keep-it rule, keep_it.py)
+  pays each unit in full without a return or an inspection, citing the rule's
+  clause, and no return shipping;
 - the late surcharge (L242-4) is owed on top when a statutory refund in
   France is paid after its due date: given the due date, the payment instant
   and the back office's bands (SettlementInput), `settle` emits its figure
@@ -107,6 +110,8 @@ def _line_figures(i: SettlementInput, line: LineFacts) -> tuple[list[Figure], in
     credit = i.buyer_agreed_to_credit
     of_line = {"order_line": line.order_line, "title": line.title}
     money_terms = {"paid_as": CREDIT if credit else REFUND, **of_line}
+    if i.kept:
+        return _kept_line(i, line, money_terms), line.quantity
     paid = [u for u in line.units if u.outcome in PAID_OUTCOMES]
     for reason in PAID_REASONS:
         units = [u for u in paid if _paid_reason(u.outcome, credit) == reason]
@@ -179,6 +184,21 @@ def _line_figures(i: SettlementInput, line: LineFacts) -> tuple[list[Figure], in
                 Figure(code or FigureCode.NOT_RECEIVED, ZERO, reason, quantity=count, **of_line)
             )
     return _cap_line(line, figures), len(paid)
+
+
+def _kept_line(i: SettlementInput, line: LineFacts, money_terms: dict) -> list[Figure]:
+    """A line the buyer keeps (a keep-it rule): every unit paid in full, without a
+    return, inspection or restocking fee; as credit when the buyer chose credit."""
+    figure = Figure(
+        FigureCode.KEPT_ITEMS,
+        money(line.unit_price * line.quantity),
+        Reason.KEPT,
+        i.kept_clause,
+        refund_statute(i.market) if i.statutory else "",
+        quantity=line.quantity,
+        **money_terms,
+    )
+    return _cap_line(line, [figure])
 
 
 def _by_words(units: Sequence[UnitFacts]) -> list[tuple[str, list[UnitFacts]]]:
@@ -303,7 +323,10 @@ def _late(i: SettlementInput, settlement: Settlement) -> Settlement:
 
 def _return_shipping(i: SettlementInput, figures: list[Figure]) -> list[Figure]:
     """The return shipping the policy makes the buyer pay, taken from what the
-    return pays (the refund first), never below nothing."""
+    return pays (the refund first), never below nothing. Nothing is shipped back
+    when the buyer keeps the items."""
+    if i.kept:
+        return []
     cost = shipping_cost(i.shipping, i.defect)
     if cost <= 0:
         return []

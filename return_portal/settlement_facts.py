@@ -75,6 +75,10 @@ class SettlementInput:
     refund_due_by: datetime | None = None
     paid_at: datetime | None = None
     bands: SurchargeRules | None = None
+    # A keep-it rule of the policy let the buyer keep the items (keep_it.py): each
+    # unit is paid in full without a return, citing `kept_clause`.
+    kept: bool = False
+    kept_clause: str = ""
 
     @property
     def buyer_agreed_to_credit(self) -> bool:

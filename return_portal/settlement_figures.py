@@ -35,6 +35,7 @@ class Reason(StrEnum):
     FULL_REFUND = "full_refund"
     PARTIAL_REFUND = "partial_refund"
     STORE_CREDIT = "store_credit"  # paid as credit: the buyer chose it
+    KEPT = "kept"  # refunded without a return: the policy lets the buyer keep it
     CREDIT_NEEDS_AGREEMENT = "credit_needs_agreement"  # paid back to the payment instead
     RESTOCKING = "restocking"
     HANDLING = "handling"  # a deduction, with the inspector's words

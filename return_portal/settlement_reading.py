@@ -62,6 +62,11 @@ def settlement_input(
         .values_list("return_line__order_line_id")
         .annotate(units=Count("pk"))
     )
+    # Units another settled return let the buyer keep were given back too, uninspected.
+    for order_line_id, units in ReturnLine.objects.filter(
+        return_request__in=others.filter(kept=True)
+    ).values_list("order_line_id", "quantity"):
+        given_back[order_line_id] = given_back.get(order_line_id, 0) + units
     shipping_before = any(
         figure.get("code") == FigureCode.ORIGINAL_SHIPPING
         for stored in others.exclude(settlement={}).values_list("settlement", flat=True)
@@ -87,6 +92,8 @@ def settlement_input(
         refund_due_by=r.refund_due_by,
         paid_at=paid_at,
         bands=surcharge.rules_of(),
+        kept=r.kept,
+        kept_clause=r.keep_it_clause,
     )
 
 

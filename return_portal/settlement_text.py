@@ -16,6 +16,9 @@ _TEXTS = {
     Reason.STORE_CREDIT: lambda: _(
         "%(count)d × %(title)s: accepted, as the store credit you chose"
     ),
+    Reason.KEPT: lambda: _(
+        "%(count)d × %(title)s: yours to keep, refunded in full without a return"
+    ),
     Reason.CREDIT_NEEDS_AGREEMENT: lambda: _(
         "%(count)d × %(title)s: accepted and refunded to your means of payment, as store "
         "credit needs your agreement"

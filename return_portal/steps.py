@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
 from marketplace.models import Order, OrderLine
-from policy_pages.rules import PolicyRules, Resolution, ShippingOption
+from policy_pages.rules import KeepItRule, PolicyRules, Resolution, ShippingOption
 from store_credit import ledger
 
+from . import keep_it
 from .draft import Draft, StepError
 from .eligibility import Decision
 from .exchanges import offer
@@ -184,6 +185,11 @@ def check_difference(order: Order, choice: ExchangeChoice, cost: Decimal) -> str
     return offer.check_settlement(choice, cost, credit)
 
 
+def kept_rule(order: Order, selection: Selection, reason, resolution) -> KeepItRule | None:
+    """The pinned policy's keep-it rule for this return (keep_it.py), or None."""
+    return keep_it.rule_for(selection, reason.code, resolution, order.currency)
+
+
 def allowed_shipping(selection: Selection) -> list[ShippingOption]:
     """The options of the first pinned policy that every other one offers too."""
     rule_sets = selection.rules
@@ -228,6 +234,7 @@ def quote(
     at: datetime,
     whole_order: bool | None = None,
     exchange: ExchangeChoice | None = None,
+    kept: KeepItRule | None = None,
 ) -> Estimate:
     """`whole_order`: given by a withdrawal split per seller, whose parts together
     may withdraw from the whole order (else judged from this selection)."""
@@ -250,6 +257,7 @@ def quote(
         express_surcharge_paid=order.shipping_express_surcharge,
         refundable_left=order.payment_amount - order.refunded_amount,
         replacement_total=exchange.replacement_total if exchange is not None else None,
+        kept_clause=kept.clause if kept is not None else None,
     )
 
 
@@ -258,11 +266,12 @@ class Review:
     selection: Selection
     reason: ReturnReason
     resolution: Resolution
-    shipping: ShippingOption
+    shipping: ShippingOption | None  # None: the buyer keeps the items (`kept`)
     estimate: Estimate
     statutory: bool
     exchange: ExchangeChoice | None = None
     difference_by: str = ""
+    kept: KeepItRule | None = None  # the policy's keep-it rule: nothing is sent back
 
 
 def review(order: Order, draft: Draft, at: datetime, held=None) -> Review:
@@ -271,7 +280,8 @@ def review(order: Order, draft: Draft, at: datetime, held=None) -> Review:
     selection = check_items(order, draft, at, held)
     reason = check_reason(draft)
     resolution = check_resolution(selection, draft)
-    shipping = check_shipping(selection, draft)
+    kept = kept_rule(order, selection, reason, resolution)
+    shipping = None if kept is not None else check_shipping(selection, draft)
     statutory = all(statutory_open(decision, at) for _l, decision, _u in selection.items)
     exchange, difference_by = None, ""
     if resolution == Resolution.EXCHANGE:
@@ -283,8 +293,18 @@ def review(order: Order, draft: Draft, at: datetime, held=None) -> Review:
         reason,
         resolution,
         shipping,
-        quote(order, selection, resolution, shipping, reason.is_defect, at, exchange=exchange),
+        quote(
+            order,
+            selection,
+            resolution,
+            shipping,
+            reason.is_defect,
+            at,
+            exchange=exchange,
+            kept=kept,
+        ),
         statutory,
         exchange,
         difference_by,
+        kept,
     )

@@ -13,6 +13,7 @@ one the order does not have.
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Path, Query
@@ -20,10 +21,13 @@ from ninja import Path, Query
 from core.api.errors import ApiError, ErrorCode, error_responses
 from marketplace.auth import token_auth
 from marketplace.models import ApiToken, Order, OrderLine
+from policy_pages.rules import Resolution, ShippingMethod
 
-from .. import confirm, withdrawal
+from .. import confirm, steps, withdrawal
 from ..draft import Draft, StepError
+from ..exchanges import offer
 from ..models import ActorKind
+from ..refunds.estimate import shipping_cost
 from ..services import orders_for_decisions
 from . import idempotency
 from .acting import acting_user
@@ -46,15 +50,26 @@ NOTICE_RESPONSES = {
 }
 # The portal's step fields, as the API's body names them.
 STEP_FIELDS = {"items": "lines", "key": idempotency.HEADER}
+# The resolution step's field of a line's replacement: "exchange-<line reference>".
+EXCHANGE_FIELD = "exchange-"
 
 
-def _step_errors(error: Exception) -> ApiError | None:
+def _step_errors(error: Exception, exchange: dict[str, int] | None = None) -> ApiError | None:
+    """A step's refusal as the body's fields. `exchange`: the index in the body's
+    `exchange` of each line's replacement, for the steps' `exchange-<line>` keys."""
     if isinstance(error, StepError):
-        errors = {
-            STEP_FIELDS.get(field, field): messages for field, messages in error.errors.items()
-        }
+        errors: dict[str, list] = {}
+        for field, messages in error.errors.items():
+            errors.setdefault(_body_field(field, exchange or {}), []).extend(messages)
         return ApiError(400, code=ErrorCode.CONSTRAINT, errors=errors)
     return None
+
+
+def _body_field(field: str, exchange: dict[str, int]) -> str:
+    if field.startswith(EXCHANGE_FIELD):
+        index = exchange.get(field.removeprefix(EXCHANGE_FIELD))
+        return "exchange" if index is None else f"exchange[{index}].sku"
+    return STEP_FIELDS.get(field, field)
 
 
 def _no_such_line() -> str:
@@ -80,6 +95,53 @@ def _check_lines(references: list[str], own: dict, path: str) -> None:
         raise ApiError(400, code=code, errors=errors)
 
 
+def _check_exchange(body: CreateReturnIn) -> dict[str, int]:
+    """The body's exchange fits its resolution and lines: each line returned named
+    once at most (the steps check that each has one, and the SKUs). The index of
+    each line's entry, by line reference."""
+    errors: dict[str, list] = {}
+    exchange = body.resolution == Resolution.EXCHANGE
+    if not exchange:
+        if body.exchange:
+            errors["exchange"] = [_("Give replacements for an exchange only.")]
+        if body.difference_by is not None:
+            errors["difference_by"] = [_("Give how to settle a difference for an exchange only.")]
+    elif not body.exchange:
+        errors["exchange"] = [_("Give the replacement of each line returned.")]
+    returned = {entry.line for entry in body.lines}
+    indexes: dict[str, int] = {}
+    for index, entry in enumerate(body.exchange if exchange else ()):
+        if entry.line not in returned:
+            errors[f"exchange[{index}].line"] = [_("This line is not among the lines returned.")]
+        elif entry.line in indexes:
+            errors[f"exchange[{index}].line"] = [_("This line is named twice.")]
+        else:
+            indexes[entry.line] = index
+    if errors:
+        raise ApiError(400, code=ErrorCode.CONSTRAINT, errors=errors)
+    return indexes
+
+
+def _check_nothing_to_settle(body: CreateReturnIn, own: dict[str, OrderLine]) -> None:
+    """An exchange without `difference_by` leaves nothing to settle: the portal
+    asks the buyer, so the API does not choose for them. What it cannot judge yet
+    (a SKU not offered, a reason or shipping not allowed) the steps refuse after."""
+    items = [(own[entry.line], entry.quantity) for entry in body.lines]
+    try:
+        choice = offer.check_choice(items, {e.line: e.sku for e in body.exchange}, "")
+        rules = items[0][0].pin.version.rules
+    except (StepError, ObjectDoesNotExist):
+        return
+    reason = steps.reason_for(body.reason)
+    method = body.shipping_method
+    option = rules.shipping_option(ShippingMethod(method)) if method else None
+    if reason is None or option is None or Resolution.EXCHANGE not in rules.resolutions:
+        return
+    if choice.balance(shipping_cost(option, reason.is_defect)):
+        message = _("This exchange leaves a difference to settle: choose payment or credit.")
+        raise ApiError(400, code=ErrorCode.CONSTRAINT, errors={"difference_by": [message]})
+
+
 @router.post(
     "/returns",
     auth=token_auth,
@@ -91,7 +153,9 @@ def _check_lines(references: list[str], own: dict, path: str) -> None:
     "the reason, the resolutions and shipping the pinned policy allows), and approved at "
     "once where the marketplace's rules say so. Refusals are a 400 (constraint) naming the "
     "field; an order or line the token does not reach, a 400 (unknown). occurred_at: when "
-    "the buyer asked (not in the future, not before the order). Idempotency-Key is "
+    "the buyer asked (not in the future, not before the order). An exchange names each "
+    "line's replacement in exchange (one of the line's variants in stock) and, when it "
+    "leaves a difference to settle, difference_by. Idempotency-Key is "
     "required: the same call again creates nothing more and answers the same.",
     openapi_extra=body_doc(CreateReturnIn),
 )
@@ -110,6 +174,7 @@ def create_return(
     own = _own_lines(token, order)
     _check_lines([entry.line for entry in body.lines], own, "lines[{index}].line")
     _check_lines(list(dict.fromkeys(body.opened)), own, "opened[{index}]")
+    exchange = _check_exchange(body)
 
     def run():
         at = checked_instant(body.occurred_at, not_before=order.placed_at)
@@ -123,10 +188,13 @@ def create_return(
             condition=body.condition,
             comment=body.comment,
             resolution=body.resolution,
-            exchange_variant=body.exchange_variant,
-            shipping_method=body.shipping_method,
+            exchange_skus={entry.line: entry.sku for entry in body.exchange},
+            difference_by=body.difference_by or "",
+            shipping_method=body.shipping_method or "",
         )
-        with as_api_errors(refused=_step_errors):
+        if body.resolution == Resolution.EXCHANGE and body.difference_by is None:
+            _check_nothing_to_settle(body, own)
+        with as_api_errors(refused=lambda error: _step_errors(error, exchange)):
             created, new = confirm.create_on_behalf(
                 order, draft, key=key, actor=acting_user(token), actor_kind=STAFF, at=at
             )

@@ -10,9 +10,10 @@ from pydantic import ConfigDict, Field
 
 from core.api.instant import Instant
 from core.api.text import text
-from marketplace.fields import CODE_PATTERN, MAX_LINES, Quantity
+from marketplace.fields import CODE_PATTERN, MAX_LINES, NonBlank, Quantity
 from policy_pages.rules import Resolution, ShippingMethod
 
+from ..exchanges.offer import MEANS
 from ..models import ItemCondition
 from ..withdrawal import NOTICE_CHANNELS
 from .returns_inputs import ActionIn, Body, LineReference
@@ -22,6 +23,18 @@ from .returns_schemas import OrderReference
 class ReturnLineIn(Body):
     line: LineReference
     quantity: Quantity
+
+
+class ExchangeLineIn(Body):
+    line: LineReference = Field(description="A line of `lines`.")
+    sku: NonBlank[64] = Field(
+        description="The SKU of one of the line's variants (sent with the order at intake), "
+        "in stock.",
+        examples=["MD-JKT-XL"],
+    )
+
+
+DifferenceBy = Literal[MEANS]
 
 
 class CreateReturnIn(ActionIn):
@@ -44,8 +57,24 @@ class CreateReturnIn(ActionIn):
     condition: ItemCondition
     comment: text(2000) = ""
     resolution: Resolution
-    exchange_variant: text(200, description="Required for an exchange.") = ""
-    shipping_method: ShippingMethod
+    exchange: list[ExchangeLineIn] = Field(
+        default_factory=list,
+        max_length=MAX_LINES,
+        description="An exchange (resolution exchange, and only then): the replacement of "
+        "each line returned, one entry per line.",
+    )
+    difference_by: DifferenceBy | None = Field(
+        None,
+        description="An exchange that leaves an amount to settle (the replacements' price "
+        "against the returned items', less the return shipping the buyer pays): on the "
+        "buyer's means of payment (refunded or charged) or on their store credit (issued "
+        "or spent). Required then; only for an exchange.",
+    )
+    shipping_method: ShippingMethod | None = Field(
+        default=None,
+        description="Required unless a keep-it rule of the pinned policy lets the buyer "
+        "keep the items (then nothing is sent back and it is ignored).",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -57,7 +86,17 @@ class CreateReturnIn(ActionIn):
                     "condition": "like_new",
                     "resolution": "refund",
                     "shipping_method": "drop_off",
-                }
+                },
+                {
+                    "order": "DEMO-1001",
+                    "lines": [{"line": "3", "quantity": 1}],
+                    "reason": "too-small",
+                    "condition": "like_new",
+                    "resolution": "exchange",
+                    "exchange": [{"line": "3", "sku": "MD-JKT-XL"}],
+                    "difference_by": "payment",
+                    "shipping_method": "drop_off",
+                },
             ]
         }
     )

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import get_currency_precision
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from .. import rejection
-from ..models import Refund, ReturnEvent, ReturnLine, ReturnRequest, ReturnStatus
+from ..models import Exchange, Refund, ReturnEvent, ReturnLine, ReturnRequest, ReturnStatus
 from ..models.inspection import UnitInspection
 from ..refunds import clock
 
@@ -58,7 +59,9 @@ def details() -> QuerySet[ReturnRequest]:
         .order_by("order_line__position", "pk")
     )
     refunds = Refund.objects.select_related("payment").order_by("created_at", "pk")
-    return ReturnRequest.objects.select_related("order", "seller", "reason").prefetch_related(
+    return ReturnRequest.objects.select_related(
+        "order", "seller", "reason", "exchange"
+    ).prefetch_related(
         Prefetch("lines", queryset=lines),
         Prefetch("events", queryset=ReturnEvent.objects.order_by("at", "pk")),
         Prefetch("refunds", queryset=refunds),
@@ -146,6 +149,52 @@ def refund_data(refund: Refund, market: str) -> dict:
     }
 
 
+def exchange_data(r: ReturnRequest) -> dict | None:
+    """The return's exchange (read with it by `details`), or None."""
+    try:
+        ex: Exchange = r.exchange
+    except ObjectDoesNotExist:
+        return None
+    currency = ex.currency
+    lines = [
+        {
+            "line": line.order_line.reference,
+            "quantity": line.quantity,
+            "from": {"sku": line.order_line.sku, "title": line.order_line.title},
+            "to": {
+                "sku": line.exchange_sku,
+                "title": line.exchange_title,
+                "attributes": line.exchange_attributes,
+                "unit_price": money(line.exchange_unit_price, currency),
+            },
+        }
+        for line in r.lines.all()
+        if line.exchange_sku
+    ]
+    replacement = (
+        {
+            "order_reference": ex.replacement_order_reference,
+            "carrier": ex.replacement_carrier,
+            "tracking": ex.replacement_tracking,
+            "shipped_at": _iso(ex.shipped_at),
+        }
+        if ex.replacement_order_reference
+        else None
+    )
+    return {
+        "status": ex.status,
+        "instant": ex.instant,
+        "lines": lines,
+        "returned_total": money(ex.returned_total, currency),
+        "replacement_total": money(ex.replacement_total, currency),
+        "shipping_cost": money(ex.shipping_cost, currency),
+        "balance": money(ex.balance, currency),
+        "currency": currency,
+        "settle_by": ex.settle_by,
+        "replacement": replacement,
+    }
+
+
 def detail_data(r: ReturnRequest) -> dict:
     """The whole return, as GET /returns/{rma} answers it."""
     rejected = (
@@ -168,6 +217,8 @@ def detail_data(r: ReturnRequest) -> dict:
         "resolution": r.resolution,
         "shipping_method": r.shipping_method,
         "shipping_cost": money(r.shipping_cost, r.currency),
+        "kept": r.kept,
+        "keep_it_clause": r.keep_it_clause,
         "statutory": r.statutory,
         "notice_at": _iso(r.notice_at),
         "ship_by": _iso(r.ship_by),
@@ -178,6 +229,7 @@ def detail_data(r: ReturnRequest) -> dict:
         "rejection": rejected,
         "settlement": r.settlement or {},
         "settled_at": _iso(r.settled_at),
+        "exchange": exchange_data(r),
         "lines": [line_data(line, r.currency) for line in r.lines.all()],
         "events": [event_data(event) for event in r.events.all()],
         "refunds": [refund_data(refund, market) for refund in r.refunds.all()],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, create_model
 
 from core.api.errors import ErrorOut
 from core.api.instant import Instant
@@ -14,7 +14,15 @@ from core.api.lang import DEFAULT_LANG, Lang
 from core.api.text import text
 from marketplace.fields import REFERENCE_PATTERN, SELLER_REFERENCE_PATTERN
 
-from ..models import ActorKind, RefundKind, RefundStatus, ReturnKind, ReturnStatus
+from ..models import (
+    ActorKind,
+    DifferenceSettlement,
+    ExchangeStatus,
+    RefundKind,
+    RefundStatus,
+    ReturnKind,
+    ReturnStatus,
+)
 from ..models.returns import RMA_ALPHABET
 from .cursor import MAX_CURSOR_LENGTH
 
@@ -191,6 +199,70 @@ class RejectionOut(Schema):
     note: str
 
 
+class ExchangedItemOut(Schema):
+    sku: str = Field(examples=["MD-JKT-M"])
+    title: str = Field(examples=["Waxed field jacket, olive, M"])
+
+
+class ReplacementItemOut(Schema):
+    sku: str = Field(examples=["MD-JKT-XL"])
+    title: str = Field(examples=["Waxed field jacket, olive, XL"])
+    attributes: dict[str, Any] = Field(
+        description="What tells the variant apart, as the platform named it.",
+        examples=[{"size": "XL"}],
+    )
+    unit_price: str = Field(json_schema_extra=MONEY)
+
+
+# A class statement cannot name a field `from`.
+ExchangeLineOut = create_model(
+    "ExchangeLineOut",
+    __base__=Schema,
+    __doc__="A line returned and its replacement (a copy of the variant chosen).",
+    line=(str, Field(description="The order line's reference.", examples=["3"])),
+    quantity=(int, Field(ge=1, description="Units exchanged.")),
+    **{"from": (ExchangedItemOut, Field(description="The article returned."))},
+    to=(ReplacementItemOut, Field(description="The replacement.")),
+)
+
+
+class ReplacementOut(Schema):
+    """The replacement order the commerce platform created (its reply)."""
+
+    order_reference: str = Field(examples=["SHOP-REPL-1"])
+    carrier: str
+    tracking: str
+    shipped_at: str | None = Field(json_schema_extra=DATE_TIME)
+
+
+class ExchangeOut(Schema):
+    status: ExchangeStatus
+    instant: bool = Field(description="The replacement ships before the return arrives.")
+    lines: list[ExchangeLineOut]
+    returned_total: str = Field(
+        description="What the returned units cost.", json_schema_extra=MONEY
+    )
+    replacement_total: str = Field(
+        description="What the replacements cost.", json_schema_extra=MONEY
+    )
+    shipping_cost: str = Field(
+        description="The return shipping the buyer pays.", json_schema_extra=MONEY
+    )
+    balance: str = Field(
+        description="What the buyer is owed (positive) or owes (negative): returned_total "
+        "- replacement_total - shipping_cost.",
+        json_schema_extra=MONEY,
+    )
+    currency: str = Field(examples=["EUR"])
+    settle_by: DifferenceSettlement = Field(
+        description="How the balance is settled: none, refund (to the original payment), "
+        "credit (store credit, issued or spent) or charge (to the original payment)."
+    )
+    replacement: ReplacementOut | None = Field(
+        description="Null until the platform replies with its replacement order."
+    )
+
+
 class ReturnOut(ReturnSummaryOut):
     status_label: str = Field(description="The status in the requested language.")
     buyer_email: str
@@ -198,8 +270,13 @@ class ReturnOut(ReturnSummaryOut):
     condition: str
     comment: str
     resolution: str = Field(examples=["refund", "store_credit", "exchange"])
-    shipping_method: str
+    shipping_method: str = Field(description="Empty when nothing is sent back (`kept`).")
     shipping_cost: str = Field(json_schema_extra=MONEY)
+    kept: bool = Field(
+        description="A keep-it rule of the pinned policy lets the buyer keep the items: "
+        "refunded in full without a return, no label."
+    )
+    keep_it_clause: str = Field(description="The clause of that rule; empty when not kept.")
     statutory: bool = Field(description="Under the statutory right of withdrawal.")
     notice_at: str | None = Field(
         description="When the buyer told the seller: the refund clock starts here.",
@@ -221,6 +298,7 @@ class ReturnOut(ReturnSummaryOut):
         "Empty before."
     )
     settled_at: str | None = Field(json_schema_extra=DATE_TIME)
+    exchange: ExchangeOut | None = Field(description="Null unless the return is an exchange.")
     lines: list[LineOut]
     events: list[EventOut]
     refunds: list[RefundOut]

@@ -43,7 +43,8 @@ from ..models import (
     ReturnRequest,
     ReturnStatus,
 )
-from ..refunds import booking
+from ..refunds import booking, credit
+from ..refunds.governing import governing_rules
 from . import events
 from .gateway import ChargeDeclined, ChargeRequest, gateway
 from .offer import ExchangeChoice
@@ -248,6 +249,13 @@ def _give_back_owed(ex: Exchange, r: ReturnRequest, at: datetime) -> None:
             key=f"exchange:{ex.public_id}",
             reason=r.rma,
             order=r.order,
+            # The pinned policy's validity, as for any credit (refunds.credit).
+            expires_at=credit.expiry_for(
+                governing_rules(r.order_id, r),
+                market=r.order.market,
+                issued_at=at,
+                required_by_law=r.statutory or r.reason_is_defect,
+            ),
         )
         ex.settlement_reference = str(booked.entry.public_id)
     else:

@@ -207,6 +207,10 @@ class ReturnRequest(models.Model):
     # automatic rule approved it ("" when staff decided or it still waits).
     approval_due_by = models.DateTimeField(_("approval due by"), null=True, blank=True)
     approved_by_rule = models.CharField(_("approved by rule"), max_length=32, blank=True)
+    # A keep-it rule of the pinned policy lets the buyer keep the items: no label,
+    # refunded in full once approved (keep_it.py). The clause it cites.
+    kept = models.BooleanField(_("kept by the buyer"), default=False)
+    keep_it_clause = models.CharField(_("keep-it clause"), max_length=16, blank=True)
     # A rejection: the reason's code (RejectionReason, shown in the buyer's language)
     # and the staff's own words.
     rejection_code = models.CharField(_("rejection reason"), max_length=64, blank=True)

@@ -30,7 +30,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.models import Order, OrderLine, OrderPayment
-from policy_pages.pins import LinePin
 from policy_pages.rules import PolicyRules, Resolution
 
 from .. import actors
@@ -41,13 +40,13 @@ from ..models import (
     RefundKind,
     RefundLine,
     RefundStatus,
-    ReturnLine,
     ReturnRequest,
 )
 from ..settlement import Settlement, settle
 from ..settlement_figures import CREDIT, REFUND
 from ..settlement_reading import settlement_input
 from . import RefundTooLarge, payout
+from .governing import governing_rules
 
 ZERO = Decimal("0.00")
 
@@ -69,27 +68,6 @@ class LockedOrder:
             _("At most %(amount)s %(currency)s remains to be refunded.")
             % {"amount": remaining, "currency": self.order.currency},
         )
-
-
-def governing_rules(order_id: int, return_request: ReturnRequest | None = None):
-    """The pinned policy rules a refund of the order follows: those of the return's
-    first line (as `settlement_input` reads them), else of the order's first line;
-    None when no line is pinned."""
-    line_id = None
-    if return_request is not None:
-        line_id = (
-            ReturnLine.objects.filter(return_request_id=return_request.pk)
-            .order_by("pk")
-            .values_list("order_line_id", flat=True)
-            .first()
-        )
-    pins = LinePin.objects.select_related("version")
-    pin = (
-        pins.filter(line_id=line_id).first()
-        if line_id is not None
-        else pins.filter(line__order_id=order_id).order_by("line__position", "line__pk").first()
-    )
-    return pin.version.rules if pin else None
 
 
 def in_refund_order(

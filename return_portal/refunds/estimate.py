@@ -33,6 +33,8 @@ def money(value: Decimal) -> Decimal:
 
 class FigureCode(StrEnum):
     ITEMS = "items"
+    # Refunded without a return: a keep-it rule of the policy lets the buyer keep them.
+    KEPT_ITEMS = "kept_items"
     RESTOCKING_FEE = "restocking_fee"
     RETURN_SHIPPING = "return_shipping"
     ORIGINAL_SHIPPING = "original_shipping"
@@ -107,6 +109,7 @@ def stored_figures(stored: Mapping) -> list[Figure]:
 
 _LABELS = {
     FigureCode.ITEMS: lambda: _("Items returned"),
+    FigureCode.KEPT_ITEMS: lambda: _("Items you keep, refunded without a return"),
     FigureCode.RESTOCKING_FEE: lambda: _("Restocking fee"),
     FigureCode.RETURN_SHIPPING: lambda: _("Return shipping"),
     FigureCode.ORIGINAL_SHIPPING: lambda: _("Original standard delivery"),
@@ -178,6 +181,7 @@ def estimate(
     express_surcharge_paid: Decimal,
     refundable_left: Decimal,
     replacement_total: Decimal | None = None,
+    kept_clause: str | None = None,
 ) -> Estimate:
     """The refund of a return, figure by figure.
 
@@ -185,7 +189,9 @@ def estimate(
     `whole_order`: after this return nothing of the order is kept by the buyer;
     `refundable_left`: what was paid less what was already refunded (the cap);
     `replacement_total`: an exchange's replacements at their prices (the
-    difference with the items is refunded, or paid with the return shipping).
+    difference with the items is refunded, or paid with the return shipping);
+    `kept_clause`: a keep-it rule lets the buyer keep the items (its clause): the
+    price in full, no restocking fee, nothing shipped back.
     """
     items = money(sum((line.unit_price * line.quantity for line in lines), Decimal("0")))
     figures: list[Figure] = []
@@ -198,10 +204,13 @@ def estimate(
             figures.append(
                 Figure(FigureCode.PRICE_DIFFERENCE, difference, rules.resolutions_clause)
             )
+    elif kept_clause is not None:
+        figures.append(Figure(FigureCode.KEPT_ITEMS, items, kept_clause, statute))
     else:
         figures.append(Figure(FigureCode.ITEMS, items, rules.resolutions_clause, statute))
+    if resolution != Resolution.EXCHANGE:
         # A withdrawal refunds the price in full (Art. 13(1)); a defect is the seller's fault.
-        if rules.restocking_fee_percent and not statutory and not defect:
+        if rules.restocking_fee_percent and not statutory and not defect and kept_clause is None:
             fee = money(items * rules.restocking_fee_percent / HUNDRED)
             if fee:
                 figures.append(Figure(FigureCode.RESTOCKING_FEE, -fee, rules.money_clause))

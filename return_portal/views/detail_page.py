@@ -46,6 +46,13 @@ def buyer_return(request, return_id) -> ReturnRequest:
 def next_step(return_request: ReturnRequest) -> str:
     """What the buyer should do (or wait for) now."""
     status, method = return_request.status, return_request.shipping_method
+    if return_request.kept and status == S.REQUESTED:
+        return _(
+            "The policy lets you keep the items: there is nothing to send back. Your "
+            "refund follows once the seller approves the request."
+        )
+    if return_request.kept and status in (S.RESOLVED, S.CLOSED):
+        return _("You keep the items: your refund is settled without a return, as below.")
     if status == S.REQUESTED:
         if return_request.approval_due_by:
             due = timezone.localtime(
@@ -167,6 +174,12 @@ def detail_context(request, return_request: ReturnRequest, **extra) -> dict:
             address_lines(seller.name, seller.returns_address, split_commas=False) if seller else []
         ),
         "figures": _figures(return_request, version, PolicyLinks(request)),
+        # The keep-it rule's clause, cited where the shipping would be (keep_it.py).
+        "keep_it_citation": (
+            PolicyLinks(request).cite(version, return_request.keep_it_clause)
+            if return_request.kept and version
+            else None
+        ),
         "currency": estimate.get("currency") or return_request.currency,
         "total": return_request.estimated_total,
         "express_kept": Decimal(estimate.get("express_surcharge_kept") or "0"),

@@ -30,7 +30,7 @@ from ..citations import PolicyLinks
 from ..draft import Draft, StepError
 from ..forms import ItemsForm, ReasonForm, ResolutionForm, ShippingForm
 from ..models import ItemCondition
-from ..refunds.credit import selection_bonus
+from ..refunds.credit import selection_bonus, validity_months
 from ..refunds.estimate import shipping_cost, shipping_payer
 from . import wizard_exchange
 from .wizard_display import SHIPPING_HINTS, Choice, line_rows, percent, refund_rule
@@ -119,8 +119,11 @@ class WizardPage:
                 draft.difference_by = data["difference_by"] if exchange else ""
                 steps.check_resolution(progress.selection, draft)
             elif step == "shipping":
-                draft.shipping_method = data["shipping_method"]
-                steps.check_shipping(progress.selection, draft)
+                if self.kept(progress) is not None:
+                    draft.shipping_method = ""  # nothing is sent back
+                else:
+                    draft.shipping_method = data["shipping_method"]
+                    steps.check_shipping(progress.selection, draft)
         except StepError as error:
             if step == "items":
                 self.draft.opened = draft.opened
@@ -235,16 +238,35 @@ class WizardPage:
         ]
         context["chosen"] = form["resolution"].value() or ""
         context["citation"] = citation
+        # A keep-it rule holds for a refund or credit alike (keep_it.KEPT_RESOLUTIONS).
+        kept = steps.kept_rule(self.order, selection, progress.reason, Resolution.REFUND)
+        context["keep_it_citation"] = self.links.cite(version, kept.clause) if kept else None
+        context["keep_it"] = kept
+        statutory = all(steps.statutory_open(d, self.at) for _l, d, _u in selection.items)
+        context["credit_months"] = validity_months(
+            rules, required_by_law=statutory or progress.reason.is_defect
+        )
         context["currency"] = self.order.currency
         offered = any(choice.value == Resolution.EXCHANGE for choice in context["choices"])
         context["exchange"] = (
             wizard_exchange.resolution_context(self.order, selection, form) if offered else None
         )
 
+    def kept(self, progress: Progress):
+        """The pinned policy's keep-it rule for the answers so far, or None."""
+        return steps.kept_rule(self.order, progress.selection, progress.reason, progress.resolution)
+
     def _shipping_context(self, context, progress, form) -> None:
         selection = progress.selection
         defect = progress.reason.is_defect
         version = selection.items[0][0].pin.version
+        kept = self.kept(progress)
+        context["kept"] = kept
+        context["currency"] = self.order.currency
+        if kept is not None:
+            context["kept_citation"] = self.links.cite(version, kept.clause)
+            context["choices"] = []
+            return
         choices = []
         for option, cost in steps.shipping_costs(selection, defect):
             free_because_defect = (
@@ -281,8 +303,12 @@ class WizardPage:
         context["items"] = [(line, units) for line, _decision, units in selection.items]
         context["condition_label"] = ItemCondition(self.draft.condition).label
         context["resolution_label"] = capfirst(RESOLUTION[checked.resolution])
-        context["shipping_label"] = capfirst(SHIPPING_METHOD[checked.shipping.method])
+        if checked.shipping is not None:
+            context["shipping_label"] = capfirst(SHIPPING_METHOD[checked.shipping.method])
         context["shipping_cost"] = shipping_cost(checked.shipping, checked.reason.is_defect)
+        context["kept"] = checked.kept
+        if checked.kept is not None:
+            context["kept_citation"] = self.links.cite(version, checked.kept.clause)
         context["photo_count"] = photos.draft_photos(self.request.user, self.draft.key).count()
         context["figures"] = [
             {
@@ -334,7 +360,7 @@ def recheck(page: WizardPage, step: str, progress: Progress, form) -> None:
                 steps.check_exchange_difference(
                     page.order, progress.selection, page.draft, shipping, reason
                 )
-        elif step == "shipping":
+        elif step == "shipping" and page.kept(progress) is None:
             steps.check_shipping(progress.selection, page.draft)
     except StepError as error:
         apply_errors(form, error.errors)

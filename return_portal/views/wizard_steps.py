@@ -97,7 +97,9 @@ def check_progress(order, draft, at, step: str) -> Progress:
             done.reason = steps.check_reason(draft)
         if position > 2:
             done.resolution = steps.check_resolution(done.selection, draft)
-        if position > 3:
+        if position > 3 and steps.kept_rule(order, done.selection, done.reason, done.resolution):
+            pass  # the buyer keeps the items: nothing to ship (keep_it.py)
+        elif position > 3:
             shipping = steps.check_shipping(done.selection, draft)
             if done.resolution == Resolution.EXCHANGE:
                 steps.check_exchange_difference(order, done.selection, draft, shipping, done.reason)

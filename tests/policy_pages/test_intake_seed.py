@@ -49,7 +49,7 @@ def test_the_demo_seed_covers_the_situations_of_the_issue(policies, demo_buyers)
     seed_demo_orders()
 
     orders = {order.reference: order for order in Order.objects.prefetch_related("lines")}
-    assert len(orders) == 9
+    assert len(orders) == 10
     assert {o.buyer.email for o in orders.values()} == {
         "buyer@example.com",
         "acheteur@example.com",
@@ -63,6 +63,8 @@ def test_the_demo_seed_covers_the_situations_of_the_issue(policies, demo_buyers)
     assert orders["DEMO-1001"].lines.first().pin.version.number == 2
     assert orders["DEMO-1009"].lines.get().pin.version.seller_ref == "atelier-lumiere"
     assert not orders["DEMO-1008"].withdrawal_info_given
+    vase = orders["DEMO-1010"].lines.get()
+    assert vase.pin.version.rules.keep_it_rule(vase.unit_price, "arrived-damaged") is not None
 
 
 def test_the_demo_orders_have_addresses_and_an_exchangeable_jacket(policies, demo_buyers):
@@ -86,7 +88,7 @@ def test_the_demo_seed_is_idempotent(policies, demo_buyers):
     seed_demo_orders()
     seed_demo_orders(timezone.localdate() + timedelta(days=1))  # another day, same orders
 
-    assert Order.objects.count() == 9
+    assert Order.objects.count() == 10
 
 
 def test_the_holiday_order_window_ends_on_a_french_public_holiday():
