@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -27,6 +30,8 @@ urlpatterns = [
     # Every language's tree: Wagtail's default sitemap lists only the default site root.
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": LocalizedSitemap}}, name="sitemap"),
     path("healthz", core_views.health, name="health"),
+    # Browsers ask for /favicon.ico whatever the page links; not permanent: the URL is hashed.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg")), name="favicon"),
 ]
 
 # Public pages: English at the root, French under /fr/, German under /de/.

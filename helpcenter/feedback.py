@@ -5,14 +5,17 @@ most viewed articles."""
 from __future__ import annotations
 
 import datetime
+import time
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 from wagtail.models import Locale
 
-from .models import ArticleDailyViews, ArticleFeedback, HelpArticlePage
+from .models import ArticleDailyViews, ArticleFeedback, HelpArticlePage, HelpSessionDay
 
 
 def voter_of(request) -> dict:
@@ -51,12 +54,19 @@ POPULAR_TTL = 10 * 60
 
 def record_view(article_id: int) -> None:
     """Count a page view in the cache: no database write per view."""
-    key = VIEW_KEY.format(article_id)
+    if _buffer(VIEW_KEY.format(article_id)):
+        # An article's first view since the last flush may change the popular lists.
+        _bump_popular()
+
+
+POPULAR_GENERATION_KEY = "helpcenter:popular-generation"
+
+
+def _bump_popular() -> None:
     try:
-        cache.incr(key)
+        cache.incr(POPULAR_GENERATION_KEY)
     except ValueError:
-        if not cache.add(key, 1, None):
-            cache.incr(key)
+        cache.set(POPULAR_GENERATION_KEY, time.time_ns(), None)
 
 
 def flush_views(day: datetime.date | None = None) -> int:
@@ -81,28 +91,118 @@ def flush_views(day: datetime.date | None = None) -> int:
     return flushed
 
 
+def _buffered_views(article_ids) -> dict[int, int]:
+    """Views counted in the cache and not flushed yet (all of them in dev, where
+    no Celery beat runs)."""
+    counts = cache.get_many([VIEW_KEY.format(pk) for pk in article_ids])
+    return {int(key.rsplit(":", 1)[1]): views for key, views in counts.items() if views}
+
+
 def popular_articles(locale: Locale, category=None, limit: int = 5, days: int = 30) -> list[dict]:
-    """The most viewed live articles of the last `days` days, cached briefly."""
+    """The most viewed live articles of the last `days` days: the flushed daily
+    counts plus the views still buffered in the cache, so the list fills without
+    Celery beat (make run); with no view at all, the articles most voted helpful.
+    Cached briefly; an article's first buffered view renews the lists."""
     today = timezone.localdate()
-    key = f"helpcenter:popular:{locale.pk}:{category.pk if category else 0}:{limit}:{today}"
+    generation = cache.get_or_set(POPULAR_GENERATION_KEY, time.time_ns, None)
+    scope = f"{locale.pk}:{category.pk if category else 0}:{limit}:{today}"
+    key = f"helpcenter:popular:{generation}:{scope}"
     cached = cache.get(key)
     if cached is not None:
         return cached
+    articles = HelpArticlePage.objects.live().filter(locale=locale)
+    if category is not None:
+        articles = articles.filter(path__startswith=category.path)
     rows = ArticleDailyViews.objects.filter(
         day__gt=today - datetime.timedelta(days=days),
-        article__locale=locale,
-        article__live=True,
+        article__in=articles,
     )
-    if category is not None:
-        rows = rows.filter(article__path__startswith=category.path)
-    top = list(
-        rows.values("article").annotate(total=Sum("views")).order_by("-total", "article")[:limit]
+    totals = dict(
+        rows.values("article").annotate(total=Sum("views")).values_list("article", "total")
     )
-    pages = HelpArticlePage.objects.defer_streamfields().in_bulk([r["article"] for r in top])
+    ids = list(articles.values_list("pk", flat=True))
+    for article_id, views in _buffered_views(ids).items():
+        totals[article_id] = totals.get(article_id, 0) + views
+    if not totals:
+        helpful = (
+            ArticleFeedback.objects.filter(article__in=articles, helpful=True)
+            .values("article")
+            .annotate(total=Count("id"))
+            .values_list("article", "total")
+        )
+        totals = dict(helpful)
+    top = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    pages = HelpArticlePage.objects.defer_streamfields().in_bulk([pk for pk, _total in top])
     result = [
-        {"title": pages[r["article"]].title, "url": pages[r["article"]].url, "views": r["total"]}
-        for r in top
-        if r["article"] in pages
+        {"title": pages[pk].title, "url": pages[pk].url, "views": total}
+        for pk, total in top
+        if pk in pages
     ]
     cache.set(key, result, POPULAR_TTL)
     return result
+
+
+# --- self-service ------------------------------------------------------------------------
+
+SESSION_KEY = "helpcenter:sessions:{}:{}"  # day, language
+HELP_PATHS = ("/help/", "/support/")
+
+
+def _buffer(key: str) -> bool:
+    """Add one to a cached counter; True when it was created (no database write)."""
+    try:
+        cache.incr(key)
+    except ValueError:
+        if cache.add(key, 1, None):
+            return True
+        cache.incr(key)
+    return False
+
+
+def _from_help(request) -> bool:
+    referer = urlsplit(request.headers.get("referer", ""))
+    return referer.netloc == request.get_host() and any(part in referer.path for part in HELP_PATHS)
+
+
+def note_help_session(request) -> None:
+    """A help session starts when a reader comes to an article or a search from
+    outside the help center (another site, a bookmark, the shop): counted in the
+    cache per day and language, without cookie or identity, and flushed with
+    the views. The help report divides them by the requests submitted."""
+    if _from_help(request):
+        return
+    language = (getattr(request, "LANGUAGE_CODE", "") or "")[:8]
+    _buffer(SESSION_KEY.format(timezone.localdate().isoformat(), language))
+
+
+def buffered_sessions(days) -> dict[datetime.date, int]:
+    """Help sessions counted in the cache and not flushed yet, per day."""
+    keys = {
+        SESSION_KEY.format(day.isoformat(), code): day
+        for day in days
+        for code, _name in settings.LANGUAGES
+    }
+    found: dict[datetime.date, int] = {}
+    for key, count in cache.get_many(list(keys)).items():
+        found[keys[key]] = found.get(keys[key], 0) + (count or 0)
+    return found
+
+
+def flush_sessions(day: datetime.date | None = None) -> int:
+    """Move a day's buffered help sessions into HelpSessionDay (with the views)."""
+    day = day or timezone.localdate()
+    flushed = 0
+    for code, _name in settings.LANGUAGES:
+        key = SESSION_KEY.format(day.isoformat(), code)
+        count = cache.get(key)
+        if not count:
+            continue
+        with transaction.atomic():
+            row, created = HelpSessionDay.objects.get_or_create(
+                day=day, language=code, defaults={"sessions": count}
+            )
+            if not created:
+                HelpSessionDay.objects.filter(pk=row.pk).update(sessions=F("sessions") + count)
+        cache.decr(key, count)
+        flushed += count
+    return flushed

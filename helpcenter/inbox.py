@@ -30,7 +30,7 @@ from core.models import OutboxMessage
 
 from . import desk
 from .choices import SupportStatus
-from .models import SupportReply, SupportRequest
+from .models import HelpArticlePage, SupportReply, SupportRequest
 from .support_scope import assignable_staff, scoped_by_pk, visible_requests
 
 
@@ -99,7 +99,18 @@ class ConversationPanel(Panel):
                 ).values_list("about_id", flat=True)
             )
             context["conversation"] = [(reply, reply.pk in unsent) for reply in replies]
+            context["opened_articles"] = opened_articles(support)
             return context
+
+
+def opened_articles(support) -> list:
+    """The help articles the buyer opened from the suggestions before writing,
+    in the order opened (deleted ones left out). One query."""
+    ids = [pk for pk in (support.suggestions_opened or []) if isinstance(pk, int)]
+    if not ids:
+        return []
+    pages = HelpArticlePage.objects.defer_streamfields().select_related("locale").in_bulk(ids)
+    return [pages[pk] for pk in ids if pk in pages]
 
 
 def staff_users(request):

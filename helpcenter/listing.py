@@ -15,7 +15,7 @@ from django.utils import translation
 from wagtail.models import Locale, Page
 
 from .locales import default_locale
-from .models import HelpArticlePage, HelpArticleRelated, HelpCategoryPage
+from .models import HelpArticlePage, HelpArticleRelated, HelpCategoryPage, HelpCenterPage
 
 STEPLEN = Page.steplen
 
@@ -134,3 +134,28 @@ def related_entries(article: HelpArticlePage, locale: Locale) -> list[ArticleEnt
         own = page.locale_id == locale.pk
         entries.append(ArticleEntry(page, page.url if own else fallback_url(page), not own))
     return entries
+
+
+def breadcrumb(page, locale: Locale, request=None) -> list[dict]:
+    """The help home and categories above `page`, then `page` (without url).
+    An article shown in its source language inside another language's site
+    (not translated yet) gets that site's home and category where they exist."""
+    ancestors = list(
+        Page.objects.ancestor_of(page)
+        .type(HelpCenterPage, HelpCategoryPage)
+        .order_by("depth")
+        .only("pk", "translation_key", "locale_id", "title", "url_path")
+    )
+    translated = {}
+    if ancestors and locale.pk != page.locale_id:
+        translated = {
+            p.translation_key: p
+            for p in Page.objects.live()
+            .filter(translation_key__in=[a.translation_key for a in ancestors], locale=locale)
+            .only("pk", "translation_key", "locale_id", "title", "url_path")
+        }
+    items = []
+    for ancestor in ancestors:
+        shown = translated.get(ancestor.translation_key, ancestor)
+        items.append({"title": shown.title, "url": shown.get_url(request)})
+    return [*items, {"title": page.title, "url": ""}]

@@ -173,6 +173,8 @@ class HelpArticlePage(HelpPageMixin, Page):
         index.SearchField("summary", boost=2),
         index.SearchField("body"),
         index.AutocompleteField("summary"),
+        # Prefixes in the body too: "rembours" finds "remboursement" wherever it is.
+        index.AutocompleteField("body"),
     ]
     content_panels = [
         *Page.content_panels,
@@ -458,3 +460,48 @@ class SuggestionOpen(models.Model):
 
     def __str__(self):
         return f"{self.article_id} {self.created_at:%Y-%m-%d}"
+
+
+# --- search synonyms and self-service ----------------------------------------------
+
+
+class SearchSynonym(models.Model):
+    """Words and phrases that mean the same to a reader in one language
+    ("refund, money back"): a search for any of them finds the others.
+    Managed by editors in the admin (Snippets → Search synonyms)."""
+
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    terms = models.CharField(
+        _("synonyms"),
+        max_length=500,
+        help_text=_("Words or phrases that mean the same, separated by commas."),
+    )
+
+    class Meta:
+        verbose_name = _("search synonym")
+        verbose_name_plural = _("search synonyms")
+        ordering = ["language", "terms"]
+
+    def __str__(self):
+        return f"{self.language}: {self.terms}"
+
+    def phrases(self) -> list[str]:
+        return [" ".join(p.split()).lower() for p in self.terms.split(",") if p.strip()]
+
+
+class HelpSessionDay(models.Model):
+    """Browser sessions that used the help center (an article or a search) on
+    a day, per language: counted once per session, without identity. The help
+    report divides them by the support requests submitted (self-service score)."""
+
+    day = models.DateField()
+    language = models.CharField(max_length=8)
+    sessions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "language"], name="help_session_day_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.language}: {self.sessions}"

@@ -1,6 +1,7 @@
 """Help center reports in the Wagtail admin (Reports menu): top searches,
-searches with no results, article feedback, articles citing changed clauses
-and stale content. Each is a Wagtail ReportView with CSV/XLSX export.
+searches with no results, article feedback, deflection (suggested articles
+opened, with the self-service score), articles citing changed clauses and
+stale content. Each is a Wagtail ReportView with CSV/XLSX export.
 
 They need the "Can view help center reports" permission
 (helpcenter.view_help_reports); superusers have it. "Articles citing changed
@@ -11,9 +12,11 @@ named after the report and the day.
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django.conf import settings
-from django.db.models import Case, Count, F, FloatField, Max, Q, Value, When
+from django.db.models import Case, Count, F, FloatField, Max, Q, Sum, Value, When
 from django.db.models.functions import Round
 from django.urls import path, reverse
 from django.utils import timezone, translation
@@ -26,7 +29,15 @@ from wagtail.admin.views.reports import ReportView
 from marketplace.scoping import is_seller_staff
 
 from . import upkeep
-from .models import ArticleFeedback, HelpArticlePage, SearchQueryLog
+from .feedback import buffered_sessions
+from .models import (
+    ArticleFeedback,
+    HelpArticlePage,
+    HelpSessionDay,
+    SearchQueryLog,
+    SuggestionOpen,
+    SupportRequest,
+)
 
 PERMISSION = "helpcenter.view_help_reports"
 CHANGED_CITATIONS_PERMISSION = "helpcenter.view_changed_citations"
@@ -259,6 +270,103 @@ class ArticleFeedbackReportView(HelpReportMixin, ReportView):
         return pages
 
 
+# --- deflection and self-service ------------------------------------------------------
+
+
+class DeflectionFilterSet(WagtailFilterSet):
+    created_at = django_filters.DateFromToRangeFilter(
+        label=_("Opened between"), widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = SuggestionOpen
+        fields = ["created_at"]
+
+
+def self_service(start=None, end=None) -> dict:
+    """Help sessions (helpcenter.feedback.note_help_session: flushed, plus those
+    still buffered in the cache over the last year at most) per support request
+    submitted, between two dates (inclusive, either open). The score is None
+    when no request was submitted."""
+    sessions = HelpSessionDay.objects.all()
+    requests_ = SupportRequest.objects.all()
+    if start:
+        sessions = sessions.filter(day__gte=start)
+        requests_ = requests_.filter(created_at__date__gte=start)
+    if end:
+        sessions = sessions.filter(day__lte=end)
+        requests_ = requests_.filter(created_at__date__lte=end)
+    total = sessions.aggregate(total=Sum("sessions"))["total"] or 0
+    # What the cache still holds (all of it without beat, as under make run).
+    last = min(end or timezone.localdate(), timezone.localdate())
+    first = max(start or last - datetime.timedelta(days=30), last - datetime.timedelta(days=366))
+    days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+    total += sum(buffered_sessions(days).values())
+    submitted = requests_.count()
+    score = round(total / submitted, 1) if submitted else None
+    return {"sessions": total, "requests": submitted, "score": score}
+
+
+class DeflectionReportView(HelpReportMixin, ReportView):
+    """Which suggested articles buyers opened from the contact form (by name),
+    and the self-service score over the same period."""
+
+    model = SuggestionOpen
+    page_title = _("Deflection and self-service")
+    header_icon = "help"
+    index_url_name = "helpcenter_deflection_report"
+    index_results_url_name = "helpcenter_deflection_report_results"
+    results_template_name = "helpcenter/admin/deflection_results.html"
+    filterset_class = DeflectionFilterSet
+    export_filename = "deflection"
+    default_ordering = "-opens"
+    verbose_name_plural = _("articles opened from suggestions")
+    columns = [
+        Column("article__title", label=_("Article"), sort_key="article__title"),
+        Column("language", label=_("Language"), sort_key="language"),
+        Column("opens", label=_("Opened from suggestions"), sort_key="opens"),
+        DateColumn("last_opened", label=_("Last opened"), sort_key="last_opened"),
+    ]
+    list_export = ["article__title", "language", "opens", "last_opened"]
+    export_headings = {
+        "article__title": _("Article"),
+        "language": _("Language"),
+        "opens": _("Opened from suggestions"),
+        "last_opened": _("Last opened"),
+    }
+    custom_field_preprocess = {"last_opened": {"csv": _local_datetime}}
+
+    def get_queryset(self):
+        rows = self.filter_queryset(SuggestionOpen.objects.all())
+        grouped = rows.values("article", "article__title", "language").annotate(
+            opens=Count("id"), last_opened=Max("created_at")
+        )
+        return self.order_queryset(grouped)
+
+    def get_filtered_queryset(self):
+        return self.get_queryset()
+
+    def order_queryset(self, queryset):
+        ordering = self.ordering or self.default_ordering
+        return queryset.order_by(ordering, "article__title", "language")
+
+    def period(self):
+        filters = getattr(self, "filters", None)
+        form = getattr(filters, "form", None)
+        span = form.cleaned_data.get("created_at") if form is not None and form.is_valid() else None
+        if not span:
+            return None, None
+        return (
+            span.start.date() if span.start else None,
+            span.stop.date() if span.stop else None,
+        )
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        context["self_service"] = self_service(*self.period())
+        return context
+
+
 # --- content upkeep ----------------------------------------------------------------------
 
 
@@ -338,6 +446,7 @@ REPORTS = [
     ("search-top", TopSearchesView, "reports/help/top-searches/"),
     ("search-zero", ZeroResultSearchesView, "reports/help/no-results/"),
     ("feedback", ArticleFeedbackReportView, "reports/help/feedback/"),
+    ("deflection", DeflectionReportView, "reports/help/deflection/"),
     ("changed-clauses", ChangedCitationsView, "reports/help/changed-clauses/"),
     ("stale", StaleContentView, "reports/help/stale/"),
 ]

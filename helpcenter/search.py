@@ -6,11 +6,12 @@ bumps (signals.py)."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -20,10 +21,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale, Page
+from wagtail.search.query import And, Or, PlainText
 
 from .listing import fallback_url
 from .locales import default_locale, locale_for, locale_for_id
-from .models import HelpArticlePage, SearchQueryLog, SuggestionOpen
+from .models import HelpArticlePage, SearchQueryLog, SearchSynonym, SuggestionOpen
 from .search_backend import full_text_plan, search_language
 
 MAX_TERMS = 12
@@ -138,6 +140,7 @@ class SearchOutcome:
     total: int = 0
     page_obj: PageInfo | None = None
     hits: list[SearchHit] = field(default_factory=list)
+    suggestion: str = ""  # the corrected query shown ("did you mean"), if any
 
 
 SEARCH_GENERATION_KEY = "helpcenter:search-generation"
@@ -245,8 +248,113 @@ class WithoutNestedLoops:
             return list(self.results[index])
 
 
+def _run(sources, query, method: str, operator: str = "and"):
+    """One search (full text or prefix) over the reader's sources, chained."""
+    parts = []
+    for part_locale, queryset in sources:
+        with search_language(part_locale.language_code):
+            # Ranked on ids alone: sorting a thousand matches carries no page
+            # bodies along; the page shown is then loaded whole (_search_page).
+            base = queryset.only("id")
+            if method == "autocomplete":
+                parts.append(base.autocomplete(query))
+            else:
+                parts.append(base.search(query, operator=operator))
+    if len(parts) == 1:
+        return parts[0]
+    return ChainedResults([parts[0], *(WithoutNestedLoops(part) for part in parts[1:])])
+
+
+# --- synonyms and "did you mean" --------------------------------------------------------
+
+
+def synonym_groups(language_code: str) -> list[list[str]]:
+    """The editors' synonyms of a language (SearchSynonym), cached per generation."""
+    key = f"helpcenter:synonyms:{search_generation()}:{language_code}"
+    groups = cache.get(key)
+    if groups is None:
+        rows = SearchSynonym.objects.filter(language=language_code)
+        groups = [phrases for phrases in (row.phrases() for row in rows) if len(phrases) > 1]
+        cache.set(key, groups, SEARCH_TTL)
+    return groups
+
+
+def expand_synonyms(terms: list[str], language_code: str):
+    """The query with each phrase an editor listed replaced by "any of its
+    synonyms": And(the other words, Or(phrase, synonym...)). None when no
+    synonym applies. Also returns the synonyms' words (for highlighting)."""
+    words = [t.lower() for t in terms]
+    alternatives, extra = [], []
+    for group in synonym_groups(language_code):
+        for phrase in group:
+            size = len(phrase.split())
+            found = next(
+                (
+                    i
+                    for i in range(len(words) - size + 1)
+                    if " ".join(words[i : i + size]) == phrase
+                ),
+                None,
+            )
+            if found is not None:
+                del words[found : found + size]
+                alternatives.append(Or([PlainText(p, operator="and") for p in group]))
+                extra += [w for p in group for w in p.split()]
+                break
+    if not alternatives:
+        return None, []
+    parts = ([PlainText(" ".join(words), operator="and")] if words else []) + alternatives
+    return (parts[0] if len(parts) == 1 else And(parts)), extra
+
+
+def vocabulary(locale: Locale) -> frozenset[str]:
+    """Every word of the live articles a reader of `locale` searches (titles,
+    summaries, bodies), lower case: what "did you mean" picks from. Cached
+    per generation: every help page publish rebuilds it."""
+    key = f"helpcenter:vocabulary:{search_generation()}:{locale.pk}"
+    words = cache.get(key)
+    if words is None:
+        found: set[str] = set()
+        for _locale, queryset in _search_sources(locale):
+            for article in queryset:
+                found.update(
+                    w.lower() for w in WORD.findall(f"{article.title} {article_text(article)}")
+                )
+        words = frozenset(w for w in found if len(w) >= 3)
+        cache.set(key, words, SEARCH_TTL)
+    return words
+
+
+def did_you_mean(terms: list[str], locale: Locale) -> str:
+    """The query with each unknown word replaced by the closest word of the
+    index vocabulary, or "" when nothing changes."""
+    words = vocabulary(locale)
+    fixed, changed = [], False
+    for term in terms:
+        lowered = term.lower()
+        if len(lowered) >= 4 and lowered not in words:
+            close = difflib.get_close_matches(lowered, words, n=1, cutoff=0.8)
+            if close:
+                fixed.append(close[0])
+                changed = True
+                continue
+        fixed.append(term)
+    return " ".join(fixed) if changed else ""
+
+
 def search_articles(query: str, locale: Locale):
-    """Wagtail search: every word first; if nothing matches, any word.
+    """The search that both the instant results and the results page run, so
+    they agree: one query, one ranking, one count.
+
+    1. full text, every word, with the editors' synonyms expanded;
+    2. else prefixes ("rembours" finds "remboursement"): Wagtail's autocomplete
+       on titles, summaries and bodies, the last word a prefix;
+    3. else any word;
+    4. else "did you mean": each unknown word replaced by the closest word of
+       the articles' vocabulary, and steps 1-3 again for that query.
+
+    Returns (results, terms, suggestion): `terms` are what to highlight,
+    `suggestion` the corrected query when step 4 ran ("" otherwise).
 
     Results are the live articles of the reader's locale, then the live
     source-language (English) articles that have no translation in it yet:
@@ -257,33 +365,46 @@ def search_articles(query: str, locale: Locale):
     text-search configuration (helpcenter.search_backend: articles are indexed
     with their locale's configuration, "french" for fr...), so "remboursées"
     finds "remboursement" and "Erstattungen" finds "Erstattung". On SQLite
-    (FTS5) words match whole, in any language, without stemming."""
+    (FTS5) words match whole, in any language, without stemming; prefixes
+    (step 2) and "did you mean" work on both."""
     terms = search_terms(query)
     if not terms or locale is None:
-        return HelpArticlePage.objects.none(), terms
-    text = " ".join(terms)
+        return HelpArticlePage.objects.none(), terms, ""
     sources = _search_sources(locale)
 
-    def run(operator):
-        parts = []
-        for part_locale, queryset in sources:
-            with search_language(part_locale.language_code):
-                # Ranked on ids alone: sorting a thousand matches carries no page
-                # bodies along; the page shown is then loaded whole (_search_page).
-                parts.append(queryset.only("id").search(text, operator=operator))
-        if len(parts) == 1:
-            return parts[0]
-        return ChainedResults([parts[0], *(WithoutNestedLoops(part) for part in parts[1:])])
+    def attempt(words):
+        text = " ".join(words)
+        expanded, extra = expand_synonyms(words, locale.language_code)
+        results = _run(sources, expanded if expanded is not None else text, "search")
+        if results.count():
+            return results, [*words, *extra]
+        results = _run(sources, text, "autocomplete")
+        if results.count() or len(words) == 1:
+            return results, words
+        return _run(sources, text, "search", operator="or"), words
 
-    results = run("and")
-    if len(terms) > 1 and results.count() == 0:
-        results = run("or")
-    return results, terms
+    results, highlighted = attempt(terms)
+    if results.count():
+        return results, highlighted, ""
+    suggestion = did_you_mean(terms, locale)
+    if suggestion:
+        corrected, highlighted = attempt(search_terms(suggestion))
+        if corrected.count():
+            return corrected, highlighted, suggestion
+    return results, terms, ""
+
+
+def display_query(raw: str | None) -> str:
+    """The query as the reader typed it (case kept), cleaned like normalise_query."""
+    text = unicodedata.normalize("NFKC", (raw or "")[: SearchQueryLog.MAX_LENGTH * 4])
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return " ".join(text.split())[: SearchQueryLog.MAX_LENGTH].strip()
 
 
 def run_search(raw_query, language_code: str, page_number=1, per_page: int = 10) -> SearchOutcome:
-    """A page of results, highlighted. Cached briefly per query, language and
-    page under a generation that every help page publish bumps."""
+    """A page of results, highlighted; the instant results are its first five.
+    Cached briefly per query, language and page under a generation that every
+    help page publish bumps. The outcome's query is the one typed."""
     query = normalise_query(raw_query)
     if not query:
         return SearchOutcome(query=query)
@@ -295,7 +416,7 @@ def run_search(raw_query, language_code: str, page_number=1, per_page: int = 10)
     if outcome is None:
         outcome = _search_page(query, language_code, page_number, per_page)
         cache.set(key, outcome, SEARCH_TTL)
-    return outcome
+    return replace(outcome, query=display_query(raw_query))
 
 
 def _hit(article: HelpArticlePage, locale: Locale, title, text) -> SearchHit:
@@ -310,7 +431,7 @@ def _hit(article: HelpArticlePage, locale: Locale, title, text) -> SearchHit:
 def _search_page(query, language_code, page_number, per_page) -> SearchOutcome:
     outcome = SearchOutcome(query=query)
     locale = locale_for(language_code)
-    results, terms = search_articles(query, locale)
+    results, terms, outcome.suggestion = search_articles(query, locale)
     paginator = Paginator(results, per_page)
     page = paginator.get_page(page_number)
     outcome.total = paginator.count
@@ -329,26 +450,13 @@ def _search_page(query, language_code, page_number, per_page) -> SearchOutcome:
     return outcome
 
 
-def instant_results(raw_query, language_code: str, limit: int = 5) -> SearchOutcome:
-    """As-you-type results: prefix matching on titles and summaries, in the
-    reader's language first, then untranslated source-language articles."""
-    query = normalise_query(raw_query)
-    outcome = SearchOutcome(query=query)
-    terms = search_terms(query)
-    locale = locale_for(language_code)
-    if not terms or locale is None:
-        return outcome
-    pages: list[HelpArticlePage] = []
-    for _locale, queryset in _search_sources(locale):
-        if len(pages) >= limit:
-            break
-        pages += list(queryset.autocomplete(" ".join(terms))[: limit - len(pages)])
-    outcome.total = len(pages)
-    outcome.hits = [
-        _hit(page, locale, highlight(page.title, terms), highlight(page.summary, terms))
-        for page in pages
-    ]
-    return outcome
+INSTANT_LIMIT = 5
+
+
+def instant_results(raw_query, language_code: str, limit: int = INSTANT_LIMIT) -> SearchOutcome:
+    """As-you-type results: the first `limit` results of the full search,
+    with its count (run_search: same query, ranking and total)."""
+    return run_search(raw_query, language_code, 1, per_page=limit)
 
 
 def log_search(query: str, language_code: str, results: int) -> None:

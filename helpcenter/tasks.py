@@ -4,12 +4,14 @@
 from celery import shared_task
 
 from .desk import queue_email_of_the_previous_release
-from .feedback import flush_views
+from .feedback import flush_sessions, flush_views
 
 
 @shared_task(name="helpcenter.tasks.flush_article_views", ignore_result=True)
 def flush_article_views() -> int:
-    """Celery beat: move buffered article views from the cache to the database."""
+    """Celery beat: move buffered article views (and help sessions) from the
+    cache to the database. Returns the views moved."""
+    flush_sessions()
     return flush_views()
 
 

@@ -61,7 +61,9 @@ def search_view(request):
         return render(request, "helpcenter/search.html#instant-results", {"outcome": outcome})
     outcome = search.run_search(raw, language, request.GET.get("page", 1))
     if outcome.query and request.GET.get("page", "1") in ("", "1"):
+        # Every submitted search, those without results too (the zero-results report).
         search.log_search(outcome.query, language, outcome.total)
+        votes.note_help_session(request)
     return render(request, "helpcenter/search.html", {"outcome": outcome})
 
 
@@ -81,6 +83,7 @@ def article(request, translation_key):
     if source is None:
         raise Http404
     votes.record_view(source.pk)
+    votes.note_help_session(request)
     context = source.get_context(request)
     context["is_fallback"] = True
     return TemplateResponse(request, source.get_template(request), context)

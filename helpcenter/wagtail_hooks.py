@@ -1,26 +1,43 @@
 from django.contrib.auth.models import Permission
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from marketplace.admin_history import scope_log_entries
 
 from . import desk
-from .feedback import record_view
+from .feedback import note_help_session, record_view
 from .inbox import (
     InboxPermissionPolicy,
     ScopedSupportRequestDelete,
     SupportRequestEditAction,
     SupportRequestViewSet,
 )
-from .models import HelpArticlePage, SupportRequest
-from .reports import report_menu_item, report_urls
+from .models import HelpArticlePage, SearchSynonym, SupportRequest
+from .reports import REPORTS, report_menu_item, report_urls
 from .support_scope import visible_requests
+
+
+class SearchSynonymViewSet(SnippetViewSet):
+    """Editors' synonyms for the help search, per language (search.expand_synonyms)."""
+
+    model = SearchSynonym
+    icon = "search"
+    menu_label = _("Search synonyms")
+    list_display = ["terms", "language"]
+    list_filter = ["language"]
+    search_fields = ["terms"]
+    search_backend_name = None
+    ordering = ["language", "terms"]
+
 
 register_permission_policy(SupportRequest, InboxPermissionPolicy(SupportRequest))
 scope_log_entries(SupportRequest, visible_requests)  # site history: one's own requests only
 register_snippet(SupportRequestViewSet)
+register_snippet(SearchSynonymViewSet)
 
 
 @hooks.register("register_actions")
@@ -46,6 +63,7 @@ def count_article_view(page, request, serve_args, serve_kwargs):
     """A served help article counts one view (in the cache; beat flushes it)."""
     if isinstance(page, HelpArticlePage):
         record_view(page.pk)
+        note_help_session(request)
 
 
 # After the snippets' own bulk delete (order 0), which it replaces for support requests.
@@ -65,7 +83,7 @@ def _report_menu_item(index: int):
     return menu_item
 
 
-for _index in range(5):
+for _index in range(len(REPORTS)):
     hooks.register("register_reports_menu_item", _report_menu_item(_index))
 
 

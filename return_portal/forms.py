@@ -161,3 +161,92 @@ class ResolutionForm(forms.Form):
 
 class ShippingForm(forms.Form):
     shipping_method = forms.CharField(required=False)
+
+
+def withdrawal_units_name(index: int) -> str:
+    return f"units-{index}"
+
+
+def withdrawal_method_name(index: int) -> str:
+    return f"method-{index}"
+
+
+class WithdrawalForm(forms.Form):
+    """The withdrawal button's first step: the units withdrawn from each line (a
+    checkbox when one unit is left) and, for each seller with units chosen, the
+    return method among those its pinned policy offers.
+
+    `groups` are the seller groups the step shows (views.withdrawal.SellerGroup):
+    each with `index`, `rows` (each with `index` and `units`, the units left) and
+    `methods` (each with `value`). Whether the choice still holds is the
+    service's call (withdrawal.withdraw); this only parses what was sent.
+    """
+
+    def __init__(self, *args, groups, **kwargs):
+        self.groups = groups
+        super().__init__(*args, **kwargs)
+        for group in groups:
+            for row in group.rows:
+                if row.units == 1:
+                    field = forms.BooleanField(required=False)
+                else:
+                    field = forms.IntegerField(
+                        required=False,
+                        min_value=0,
+                        max_value=row.units,
+                        error_messages={
+                            "max_value": _(
+                                "You can withdraw from at most %(limit_value)s of these."
+                            ),
+                            "min_value": _("Enter 0 or more."),
+                            "invalid": _("Enter a whole number."),
+                        },
+                    )
+                self.fields[withdrawal_units_name(row.index)] = field
+            if group.methods:
+                self.fields[withdrawal_method_name(group.index)] = forms.ChoiceField(
+                    label=_("How will you send these items back?"),
+                    choices=[(method.value, method.value) for method in group.methods],
+                    required=False,
+                    error_messages={
+                        "invalid_choice": _("Choose how you will send the parcel back.")
+                    },
+                )
+
+    def units(self, row) -> int:
+        value = self.cleaned_data.get(withdrawal_units_name(row.index))
+        if row.units == 1:
+            return 1 if value else 0
+        return value or 0
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        chosen_any = False
+        for group in self.groups:
+            chosen = any(self.units(row) for row in group.rows)
+            chosen_any = chosen_any or chosen
+            name = withdrawal_method_name(group.index)
+            if chosen and group.methods and not cleaned.get(name):
+                self.add_error(name, _("Choose how you will send the parcel back."))
+        if not chosen_any:
+            self.add_error(None, _("Choose at least one item to withdraw from."))
+        return cleaned
+
+    def quantities(self) -> dict[str, int]:
+        """Line reference -> units chosen (lines left at 0 are not listed)."""
+        return {
+            row.line.reference: self.units(row)
+            for group in self.groups
+            for row in group.rows
+            if self.units(row)
+        }
+
+    def methods(self) -> dict[int, str]:
+        """Seller id -> the method chosen, for the sellers with units chosen."""
+        return {
+            group.seller.pk: self.cleaned_data.get(withdrawal_method_name(group.index), "")
+            for group in self.groups
+            if any(self.units(row) for row in group.rows)
+        }

@@ -13,18 +13,27 @@ A return holds one seller's lines, so a withdrawal over several sellers' lines i
 recorded as one return per seller, all with the same notice time. Each part's
 idempotency key is the withdrawal's key prefixed with its seller (`seller_key`),
 so a replay finds every part (`recorded`).
+
+The button withdraws the units the buyer chose (`quantities`, all of a line's
+units left when not given) and ships each part back by the method the buyer
+chose among those the part's pinned policy offers (`shipping`), at the cost that
+policy sets for a withdrawal: who pays stays the policy's rule. A notice recorded
+another way withdraws whole lines and ships by the first method of
+WITHDRAWAL_SHIPPING_PREFERENCE the policy offers.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from marketplace.markets import is_eu
 from marketplace.models import Order, OrderLine
@@ -46,7 +55,7 @@ from .models import ActorKind, ReturnKind, ReturnLine, ReturnRequest
 from .refunds import clock
 from .refunds.estimate import shipping_cost
 from .services import decide_order
-from .steps import Selection, allowed_shipping, quote, statutory_open
+from .steps import Selection, allowed_shipping, quote, shipping_costs, statutory_open
 from .steps import _whole_order as leaves_nothing_of_the_order
 
 # Shipping a withdrawal defaults to, in order of preference (the buyer needs no printer).
@@ -137,15 +146,29 @@ def recorded(order: Order | int, key: str, buyer, seller_ids=None) -> list[Retur
     )
 
 
-def withdraw(buyer, order: Order, references: list[str], key: str, *, at: datetime | None = None):
+def withdraw(
+    buyer,
+    order: Order,
+    references: list[str],
+    key: str,
+    *,
+    at: datetime | None = None,
+    quantities: Mapping[str, int] | None = None,
+    shipping: str | Mapping[int, str] | None = None,
+):
     """Record a withdrawal sent with the withdrawal button (Art. 11a; L221-21):
     (returns, created), one return per seller of the lines withdrawn.
 
     The notice's time is now: the 14-day refund clock starts here (Art. 13), the
     buyer has 14 days to send the goods (Art. 14), and the acknowledgement email
     gives the content, date and time. `references` are the lines withdrawn (every
-    withdrawable line when empty). Idempotent by `key`. Raises StepError when the
-    period is over or a line is not covered."""
+    withdrawable line when empty), each with all its units left; `quantities`
+    (line reference -> units, zeros ignored) replaces them when given. `shipping`:
+    the return method, one for every part or one per seller id (a seller left
+    out must then offer none); None: the first of WITHDRAWAL_SHIPPING_PREFERENCE
+    the policy offers. Idempotent by `key`. Raises StepError when the period is
+    over, a line is not covered, a quantity is more than is left or a method is
+    not offered."""
     existing = recorded(order, key, buyer)
     if existing:
         return existing, False
@@ -158,6 +181,8 @@ def withdraw(buyer, order: Order, references: list[str], key: str, *, at: dateti
         actor=buyer,
         actor_kind=ActorKind.BUYER,
         channel=Channel.BUTTON,
+        quantities=quantities,
+        shipping=shipping,
     )
 
 
@@ -212,7 +237,19 @@ class _AlreadyRecorded(Exception):
         self.returns = returns
 
 
-def _record(order_pk, references, key, *, at, buyer, actor, actor_kind, channel):
+def _record(
+    order_pk,
+    references,
+    key,
+    *,
+    at,
+    buyer,
+    actor,
+    actor_kind,
+    channel,
+    quantities=None,
+    shipping=None,
+):
     by_buyer = actor_kind == ActorKind.BUYER
     buyer_for_replay = buyer
     try:
@@ -230,23 +267,22 @@ def _record(order_pk, references, key, *, at, buyer, actor, actor_kind, channel)
             covered = {line.reference: (line, d) for line, d in lines}
             if not covered:
                 raise StepError({"lines": [_("The withdrawal period of this order has ended.")]})
-            chosen = list(dict.fromkeys(references)) or list(covered)  # each line once
-            if any(reference not in covered for reference in chosen):
-                raise StepError(
-                    {"lines": [_("Some of these items can no longer be withdrawn from.")]}
-                )
-            items = [
-                (covered[r][0], covered[r][1], covered[r][1].returnable_quantity) for r in chosen
-            ]
+            items = chosen_items(covered, references, quantities)
             whole = leaves_nothing_of_the_order(locked, Selection(tuple(items)))
             parts: dict[int, list] = {}
             for item in items:
                 parts.setdefault(item[0].seller_id, []).append(item)
+            # Every part's method is checked before anything is recorded.
+            methods = {
+                seller_id: shipping_for(Selection(tuple(part)), _method_of(shipping, seller_id))
+                for seller_id, part in parts.items()
+            }
             created = [
                 _record_part(
                     locked,
                     Selection(tuple(part)),
                     seller_key(key, seller_id),
+                    shipping=methods[seller_id],
                     at=at,
                     buyer=buyer,
                     actor=actor,
@@ -268,11 +304,78 @@ def _record(order_pk, references, key, *, at, buyer, actor, actor_kind, channel)
     return list(ReturnRequest.objects.filter(pk__in=created).order_by("pk")), True
 
 
+def chosen_items(
+    covered: Mapping[str, tuple[OrderLine, Decision]],
+    references: list[str],
+    quantities: Mapping[str, int] | None = None,
+) -> list[tuple[OrderLine, Decision, int]]:
+    """(line, decision, units) of the lines chosen among `covered` (reference ->
+    (line, decision)), in the order's order: `quantities` when given (zeros
+    ignored), else every unit left of `references` (of every covered line when
+    empty). Raises StepError for nothing chosen, a line not covered, or units
+    that are not a whole number from 1 to what is left."""
+    if quantities is None:
+        wanted = dict.fromkeys(references or covered)
+    else:
+        wanted = {reference: units for reference, units in quantities.items() if units != 0}
+        if not wanted:
+            raise StepError({"lines": [_("Choose at least one item to withdraw from.")]})
+    if any(reference not in covered for reference in wanted):
+        raise StepError({"lines": [_("Some of these items can no longer be withdrawn from.")]})
+    items = []
+    for reference, (line, decision) in covered.items():
+        if reference not in wanted:
+            continue
+        left = decision.returnable_quantity
+        units = left if quantities is None else wanted[reference]
+        if not isinstance(units, int) or isinstance(units, bool) or units < 1:
+            raise StepError({"lines": [_("Enter a whole number of units.")]})
+        if units > left:
+            message = ngettext(
+                "You can withdraw from at most %(count)s unit of %(item)s.",
+                "You can withdraw from at most %(count)s units of %(item)s.",
+                left,
+            ) % {"count": left, "item": line.title}
+            raise StepError({"lines": [message]})
+        items.append((line, decision, units))
+    return items
+
+
+def shipping_choices(selection: Selection) -> list[tuple[ShippingOption, Decimal]]:
+    """The return methods the selection's pinned policies offer, each with what it
+    costs the buyer for a withdrawal (no defect: the policy's change-of-mind payer)."""
+    return shipping_costs(selection, False)
+
+
+def shipping_for(selection: Selection, method: str | None) -> ShippingOption | None:
+    """The option the part ships back by: the chosen `method` ("" when the buyer
+    chose none) among those offered, or by preference for None (a notice)."""
+    options = {option.method.value: option for option in allowed_shipping(selection)}
+    if method is None:
+        for preferred in WITHDRAWAL_SHIPPING_PREFERENCE:
+            if preferred.value in options:
+                return options[preferred.value]
+        return None
+    if not options and not method:
+        return None  # the policy offers no method: nothing to choose
+    option = options.get(method) if isinstance(method, str) else None
+    if option is None:
+        raise StepError({"shipping_method": [_("Choose how you will send the parcel back.")]})
+    return option
+
+
+def _method_of(shipping: str | Mapping[int, str] | None, seller_id: int) -> str | None:
+    if isinstance(shipping, Mapping):
+        return shipping.get(seller_id, "")
+    return shipping
+
+
 def _record_part(
     locked: Order,
     selection: Selection,
     key: str,
     *,
+    shipping: ShippingOption | None,
     at,
     buyer,
     actor,
@@ -282,7 +385,6 @@ def _record_part(
 ) -> int:
     """One seller's part of the withdrawal: created, acknowledged and approved."""
     rules = selection.first_rules
-    shipping = _withdrawal_shipping(selection)
     quoted = quote(
         locked, selection, Resolution.REFUND, shipping, False, at, whole_order=whole_order
     )
@@ -335,14 +437,6 @@ def _record_part(
         rule=Rule.WITHDRAWAL,
     )
     return return_request.pk
-
-
-def _withdrawal_shipping(selection: Selection) -> ShippingOption | None:
-    options = {option.method: option for option in allowed_shipping(selection)}
-    for method in WITHDRAWAL_SHIPPING_PREFERENCE:
-        if method in options:
-            return options[method]
-    return None
 
 
 def withdrawal_deadline(decisions: list[tuple[OrderLine, Decision]], at: datetime):

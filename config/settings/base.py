@@ -219,6 +219,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}  # not in its own table
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # Buyer uploads (return photos, attachments) never sit under MEDIA_ROOT: they
@@ -246,6 +247,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Wagtail ----------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Returns Hub"
+# No Gravatar: the admin shows its default avatar, with no request to a third party.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # Staff sign in through allauth so that its MFA stage cannot be bypassed.
 WAGTAILADMIN_LOGIN_URL = "/admin/login/"

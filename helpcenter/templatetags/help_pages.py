@@ -2,12 +2,19 @@
 of service imports (listing → models, never back)."""
 
 from django import template
+from django.core.cache import cache
 from django.utils.translation import get_language
 
 from ..feedback import popular_articles
 from ..forms import FeedbackForm
-from ..listing import articles_of_category, categories_with_articles, related_entries
+from ..listing import (
+    articles_of_category,
+    breadcrumb,
+    categories_with_articles,
+    related_entries,
+)
 from ..locales import locale_for
+from ..search import search_generation
 
 register = template.Library()
 
@@ -40,3 +47,19 @@ def related_articles(context, article):
 @register.simple_tag
 def feedback_form():
     return FeedbackForm()
+
+
+@register.simple_tag(takes_context=True)
+def help_breadcrumb(context, page):
+    """Every level above a help page (help home, category), in the reader's
+    language where translated: [{"title", "url"}], the page itself last (no url)."""
+    request = context.get("request")
+    language = getattr(request, "LANGUAGE_CODE", "") or get_language()
+    locale = locale_for(language) or page.locale
+    # Cached until a help page is published (the search generation).
+    key = f"helpcenter:breadcrumb:{search_generation()}:{page.pk}:{locale.pk}"
+    crumbs = cache.get(key)
+    if crumbs is None:
+        crumbs = breadcrumb(page, locale, request)
+        cache.set(key, crumbs, 60 * 60)
+    return crumbs

@@ -41,9 +41,10 @@ PER_OBJECT = [r for r in ADMIN if r.params]
 LISTINGS = [r for r in ADMIN if not r.params and r.name != "admin_login"]
 # admin_login is left out of both: the public sign-in page, no one's data.
 
-# The operator's taxonomies (return and rejection reasons): no seller's own, so
-# no scoping to prove for seller B; a buyer must not reach them all the same.
-SHARED_MODELS = ("returnreason", "rejectionreason")
+# The operator's taxonomies (return and rejection reasons, the help center's search
+# synonyms): no seller's own, so no scoping to prove for seller B; a buyer must not
+# reach them all the same.
+SHARED_MODELS = ("returnreason", "rejectionreason", "searchsynonym")
 
 # Pages outside the admin and the API with a parameter, each classified:
 # staff-only pages are walked like the admin's. The buyer's own pages (the portal,

@@ -1,7 +1,7 @@
 """The withdrawal button in a real browser: My orders → "Withdraw from contract
-here" → choose the items → a separate confirmation page → the withdrawal's page
-with the date and time of the notice and its RMA. Axe on every page; the portal
-is also checked on a phone."""
+here" → choose the items and the return method → a separate confirmation page →
+the withdrawal's page with the date and time of the notice and its RMA. Axe on
+every page; the portal is also checked on a phone."""
 
 import re
 from datetime import timedelta
@@ -88,14 +88,19 @@ def test_a_buyer_withdraws_with_the_button_and_a_separate_confirmation(
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("Choose at least one item")
     assert_accessible(page)
+    # One of the two items, and a return method: none is chosen for the buyer.
     page.get_by_label(re.compile("Oxford shirt")).check()
-    page.get_by_label(re.compile("Derby shoes")).check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("Choose how you will send the parcel back")
+    page.get_by_label(re.compile("^Drop-off point")).check()
     page.get_by_role("button", name="Continue").click()
 
     # 3. The separate confirmation page: nothing is recorded before it.
     expect(page).to_have_url(re.compile(r"/withdraw/confirm/$"))
     expect(page.locator("h1")).to_have_text("Confirm your withdrawal")
-    expect(page.locator(".withdraw-summary")).to_contain_text("Derby shoes, brown")
+    expect(page.locator(".withdraw-summary")).to_contain_text("1 × Oxford shirt, blue")
+    expect(page.locator(".withdraw-summary")).not_to_contain_text("Derby shoes")
+    expect(page.locator(".withdraw-method")).to_contain_text("Drop-off point")
     assert not ReturnRequest.objects.exists()
     assert_accessible(page)
     page.get_by_role("button", name="Confirm withdrawal").click()
@@ -103,6 +108,8 @@ def test_a_buyer_withdraws_with_the_button_and_a_separate_confirmation(
     # 4. The withdrawal's page: the notice's date and time, and the RMA.
     withdrawal = ReturnRequest.objects.get()
     assert withdrawal.kind == ReturnKind.WITHDRAWAL
+    assert [line.order_line.reference for line in withdrawal.lines.all()] == ["1"]
+    assert withdrawal.shipping_method == "drop_off"
     notice = timezone.localtime(withdrawal.notice_at, timezone.get_default_timezone())
     expect(page.locator(".messages")).to_contain_text("Your withdrawal was received on")
     expect(page.locator(".messages")).to_contain_text(notice.strftime("%H:%M"))
@@ -120,10 +127,11 @@ def test_a_buyer_withdraws_with_the_button_and_a_separate_confirmation(
     assert withdrawal.messages.get().body == "Do I need the original box?"
     assert_accessible(page)
 
-    # 5. Back on My orders: the order shows the withdrawal, the button is gone.
+    # 5. Back on My orders: the order shows the withdrawal; the button stays for
+    # the shoes, with the same weight as "Return items".
     page.goto(f"{base}/returns/")
     expect(card).to_contain_text(withdrawal.rma)
-    expect(card.get_by_role("link", name=LABEL)).to_have_count(0)
+    expect(card.get_by_role("link", name=LABEL)).to_have_class(re.compile("button-secondary"))
     expect(page.locator(".my-returns")).to_contain_text(withdrawal.rma)
 
     # 6. On a phone: the withdrawal's page and My orders fit the screen.

@@ -68,7 +68,11 @@ def test_english_search_has_no_fallback(small_help_center):
 def test_german_instant_results_include_untranslated_articles(small_help_center, client):
     english = _page(UNTRANSLATED, "en")
     outcome = instant_results("returning", "de")
-    assert [(hit.page_id, hit.language) for hit in outcome.hits] == [(english.pk, "en")]
+    # The instant results are the full search's first ones (on PostgreSQL "returning"
+    # is stemmed, so other untranslated English articles may come too).
+    assert (english.pk, "en") in [(hit.page_id, hit.language) for hit in outcome.hits]
+    assert {hit.language for hit in outcome.hits} == {"en"}
+    assert outcome.hits == run_search("returning", "de").hits[:5]
     html = client.get(
         "/de/support/search/", {"q": "returning", "instant": "1"}, headers={"HX-Request": "true"}
     ).content.decode()

@@ -78,9 +78,22 @@ def order_card(html, reference) -> str:
     return html.split(f"Order {reference}")[1].split('class="order-card"')[0]
 
 
+# The first step's fields: the units of each withdrawable line by its position
+# (a checkbox for a one-unit line), and each seller's return method.
+LINE_INDEX = {"A": 0, "B": 1, "C": 2}
+
+
+def choice(lines=("A", "B"), method="drop_off"):
+    data = {f"units-{LINE_INDEX[reference]}": "1" for reference in lines}
+    data["method-0"] = method  # maison-durand
+    if "C" in lines:
+        data["method-1"] = method  # atelier-roux
+    return data
+
+
 def first_step(client, order, lines=("A", "B")):
     start, confirm = urls(order)
-    response = client.post(start, {"lines": list(lines)})
+    response = client.post(start, choice(lines))
     assert response.status_code == 302
     assert response["Location"] == confirm
     return client.get(confirm)
@@ -145,8 +158,12 @@ def test_the_first_step_lists_the_withdrawable_lines_all_ticked(signed_in, order
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert html.count('type="checkbox" name="lines"') == 2
-    assert html.count(" checked>") == 2
+    assert html.count('type="checkbox" name="units-') == 2
+    assert html.count('value="1" checked') == 2  # every unit, the buyer unticks
+    assert html.count('type="radio" name="method-0"') == 2  # drop-off, prepaid label
+    assert (
+        'type="radio" name="method-0" value="drop_off" id="method-0-drop_off" checked' not in html
+    )
     assert "Oxford shirt" in html and "Derby shoes" in html
     assert "within 14 days" in html  # what happens next
 
@@ -160,10 +177,13 @@ def test_choosing_nothing_is_refused_inline(signed_in, order):
     assert not ReturnRequest.objects.exists()
 
 
-def test_a_line_that_cannot_be_withdrawn_is_refused(signed_in, order):
-    response = signed_in.post(urls(order)[0], {"lines": ["A", "NOPE"]})
+def test_a_line_that_cannot_be_withdrawn_is_refused(order, buyer):
+    from return_portal.draft import StepError
+    from return_portal.withdrawal import withdraw
 
-    assert response.status_code == 422
+    with pytest.raises(StepError):
+        withdraw(buyer, order, [], "k-nope", quantities={"A": 1, "NOPE": 1})
+
     assert not ReturnRequest.objects.exists()
 
 
