@@ -31,6 +31,11 @@ setup: install translations
 migrate: setup
 	$(MANAGE) migrate --noinput
 
+# The public base URL (links in emails, canonical and hreflang, the sitemap) follows
+# HOST and PORT unless SITE_URL is given.
+SITE_URL ?= http://$(HOST):$(PORT)
+export SITE_URL
+
 seed: migrate
 	$(MANAGE) seed_demo
 

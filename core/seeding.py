@@ -7,6 +7,7 @@ from wagtail.models import Collection, Locale, Page, Site
 
 from .localization import publish_translation
 from .models import HomePage
+from .public_url import site_address
 
 HOME_EN = {
     "title": "Returns, made simple",
@@ -59,13 +60,17 @@ def seed_site() -> HomePage:
         home = HomePage(slug="home", locale=locales["en"], **HOME_EN)
         root.add_child(instance=home)
         home.save_revision().publish()
+    hostname, port = site_address()
     site, _ = Site.objects.get_or_create(
         is_default_site=True,
-        defaults={"hostname": "localhost", "port": 80, "root_page": home},
+        defaults={"hostname": hostname, "port": port, "root_page": home},
     )
-    if site.root_page_id != home.pk or site.site_name != "Returns Hub":
+    wanted = (home.pk, "Returns Hub", hostname, port)
+    if (site.root_page_id, site.site_name, site.hostname, site.port) != wanted:
+        # The site answers as SITE_URL: canonical links, hreflang and the sitemap use it.
         site.root_page = home
         site.site_name = "Returns Hub"
+        site.hostname, site.port = hostname, port
         site.save()
     for code, strings in HOME_TRANSLATIONS.items():
         if not home.has_translation(locales[code]):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -24,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
 from core.outbox import messages_about, queue_email
+from core.public_url import public_url
 
 from .choices import SupportStatus
 from .models import ReferenceCounter, SupportAttachment, SupportReply, SupportRequest
@@ -104,8 +104,7 @@ def _sync(support: SupportRequest, locked: SupportRequest) -> None:
 def _account_url(support: SupportRequest) -> str:
     if support.user_id is None:
         return ""
-    path = reverse("helpcenter:request_detail", args=[support.reference])
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    return public_url(reverse("helpcenter:request_detail", args=[support.reference]))
 
 
 def _queue(support: SupportRequest, template: str, kind: str, about, **context) -> None:

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from core.models import OutboxMessage
 from core.outbox import queue_email
+from core.public_url import public_url
 
 from .legal_calendar import market_timezone
 from .models import ReturnRequest
@@ -31,7 +32,7 @@ def language_of(return_request: ReturnRequest) -> str:
 
 def detail_url(return_request: ReturnRequest) -> str:
     path = reverse("return_portal:detail", args=[return_request.public_id])
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    return public_url(path)
 
 
 def queue(return_request: ReturnRequest, event: str, **context) -> OutboxMessage | None:

@@ -249,7 +249,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 WAGTAIL_SITE_NAME = "Returns Hub"
 # No Gravatar: the admin shows its default avatar, with no request to a third party.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The one public base URL: buyer email links, and Wagtail's default site (seeded to
+# answer as it), hence canonical, hreflang, the sitemap and JSON-LD. `make run` sets
+# it from HOST and PORT. The admin's own base URL defaults to it.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", SITE_URL)
 # Staff sign in through allauth so that its MFA stage cannot be bypassed.
 WAGTAILADMIN_LOGIN_URL = "/admin/login/"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "helpcenter.search_backend"}}

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from core.outbox import queue_email
+from core.public_url import public_url
 from marketplace.models import Order
 
 from .. import actors, audit, lifecycle, notifications
@@ -156,7 +157,7 @@ def _email_buyer(order: Order, refunds: list[Refund], reason: str) -> None:
             "order": order,
             "refunds": refunds,
             "reason": reason,
-            "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("return_portal:orders"),
+            "url": public_url(reverse("return_portal:orders")),
         }
         subject = render_to_string(f"return_portal/email/{GOODWILL_EMAIL}_subject.txt", context)
         body = render_to_string(f"return_portal/email/{GOODWILL_EMAIL}.txt", context)

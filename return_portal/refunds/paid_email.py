@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from core.outbox import queue_email
+from core.public_url import public_url
 
 from .. import notifications
 from ..legal_calendar import market_timezone
@@ -67,7 +68,7 @@ def queue_paid(refunds: Sequence[Refund], *, return_request: ReturnRequest | Non
             "order": order,
             "paid_refunds": rows,
             "zone": market_timezone(order.market),
-            "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("return_portal:orders"),
+            "url": public_url(reverse("return_portal:orders")),
         }
         subject = render_to_string(f"return_portal/email/{EMAIL}_subject.txt", context)
         body = render_to_string(f"return_portal/email/{EMAIL}.txt", context)
