@@ -32,6 +32,7 @@ from django.utils import timezone
 from policy_pages.rules import PolicyRules, Resolution
 from store_credit import ledger
 
+from ..legal_calendar import market_timezone
 from ..models import Refund, RefundKind, ReturnRequest
 from ..settlement_figures import Settlement
 from .estimate import HUNDRED, FigureCode, money
@@ -62,9 +63,9 @@ def expiry_for(
         return None
     expires = add_months(issued_at, months)
     if market == "DE":
-        zone = timezone.get_current_timezone()
-        year_end = datetime(issued_at.year + GERMAN_LIMITATION_YEARS, 12, 31, 23, 59, 59)
-        expires = max(expires, timezone.make_aware(year_end, zone))
+        zone = market_timezone(market)  # the year ends at midnight in Germany
+        year = timezone.localtime(issued_at, zone).year + GERMAN_LIMITATION_YEARS
+        expires = max(expires, datetime(year, 12, 31, 23, 59, 59, tzinfo=zone))
     return expires
 
 
