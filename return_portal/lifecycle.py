@@ -253,10 +253,9 @@ def approve(
 
     def apply(r: ReturnRequest) -> str:
         r.approved_by_rule = rule
-        if r.kept:
-            return f"rule: {rule}" if rule else ""  # nothing to send: no label, no date
-        r.ship_by = ship_by or r.ship_by or _ship_by(r, at)
-        carriers.issue_label(r)  # a prepaid label's tracking number
+        if not r.kept:  # a kept return has nothing to send: no date, no label
+            r.ship_by = ship_by or r.ship_by or _ship_by(r, at)
+            carriers.issue_label(r)  # a prepaid label's tracking number
         return f"rule: {rule}" if rule else ""
 
     with transaction.atomic():

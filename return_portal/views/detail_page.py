@@ -164,6 +164,7 @@ def detail_context(request, return_request: ReturnRequest, **extra) -> dict:
     method = return_request.shipping_method
     shippable = return_request.status in SHIPPABLE_STATUSES
     estimate = return_request.estimate or {}
+    links = PolicyLinks(request)
     context = {
         **timeline_context(request, return_request),
         **thread_context(request, return_request),
@@ -173,10 +174,10 @@ def detail_context(request, return_request: ReturnRequest, **extra) -> dict:
         "return_address": (
             address_lines(seller.name, seller.returns_address, split_commas=False) if seller else []
         ),
-        "figures": _figures(return_request, version, PolicyLinks(request)),
+        "figures": _figures(return_request, version, links),
         # The keep-it rule's clause, cited where the shipping would be (keep_it.py).
         "keep_it_citation": (
-            PolicyLinks(request).cite(version, return_request.keep_it_clause)
+            links.cite(version, return_request.keep_it_clause)
             if return_request.kept and version
             else None
         ),
