@@ -38,6 +38,10 @@ class User(AbstractUser):
         default=settings.LANGUAGE_CODE,
         help_text=_("Emails and notifications are sent in this language."),
     )
+    # A buyer known only by an order's email, who opened it by a magic link
+    # (accounts/guest_access.py): no password, no account pages. Signing up with
+    # the email and confirming it turns this row into the account, orders included.
+    is_guest = models.BooleanField(_("guest"), default=False, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -9,8 +9,8 @@ PostgreSQL only (the goal is stated for it). Creates the database named by
 DATABASE_URL if missing, migrates it and seeds the site, the demo policies and the
 return reasons once. Each run then adds its own buyers (`--buyers`), each with
 `--returns-per-buyer` delivered orders, signs them in by writing their sessions
-directly, and puts one ready draft per order in each session (the wizard's state
-after the shipping step: `return_portal.views.wizard.DRAFTS`).
+directly, and gives each buyer one ready draft per order (the wizard's state
+after the shipping step, a `ReturnDraft` row: `return_portal.draft`).
 
 It starts gunicorn (gthread, 127.0.0.1 only; --workers processes x --threads; the
 default is gunicorn's advice of 2 x cores + 1 processes of one thread each, since the
@@ -183,8 +183,7 @@ def make_buyers(run: str, count: int, per_buyer: int) -> list[BenchBuyer]:
     from marketplace.models import Order, OrderLine, ProductCategory, Seller
     from policy_pages.pins import LinePin
     from policy_pages.timeline import policy_in_force
-    from return_portal.draft import Draft
-    from return_portal.views.wizard import DRAFTS
+    from return_portal.draft import create_draft, save_draft
 
     User = get_user_model()
     now = timezone.now()
@@ -245,25 +244,23 @@ def make_buyers(run: str, count: int, per_buyer: int) -> list[BenchBuyer]:
     for order in orders:
         by_buyer.setdefault(order.buyer_id, []).append(order)
     for user in users:
-        drafts = {}
+        drafts = []
         for order in by_buyer[user.pk]:
-            draft = Draft(
-                order_id=order.pk,
-                quantities={"1": 1},
-                reason_code="too-small",
-                condition="like_new",
-                comment="Bench: one size too small.",
-                resolution="refund",
-                shipping_method="drop_off",
-            )
-            drafts[draft.key] = draft.to_session()
+            draft = create_draft(user, order)
+            draft.quantities = {"1": 1}
+            draft.reason_code = "too-small"
+            draft.condition = "like_new"
+            draft.comment = "Bench: one size too small."
+            draft.resolution = "refund"
+            draft.shipping_method = "drop_off"
+            save_draft(user, draft)
+            drafts.append(draft.key)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = backend
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session[DRAFTS] = drafts
         session.create()
-        buyers.append(BenchBuyer(user.email, session.session_key, list(drafts)))
+        buyers.append(BenchBuyer(user.email, session.session_key, drafts))
     return buyers
 
 

@@ -12,8 +12,14 @@ from wagtail.documents import urls as wagtaildocs_urls
 from accounts import views as account_views
 from config.api import api
 from core import views as core_views
+from core.inbound_email import mailgun_view
+from helpcenter.desk import REPLY_KIND as SUPPORT_REPLY
+from helpcenter.inbound import receive_support_email
 from helpcenter.sitemaps import LocalizedSitemap
 from marketplace import admin_history
+from return_portal.buyer_messages import REPLY_KIND as RETURN_REPLY
+from return_portal.buyer_messages import receive_return_email
+from return_portal.views import guest as guest_views
 
 # Not translated by URL prefix: the admin (it follows each user's admin
 # language), machine endpoints (API, sitemap, health) and documents.
@@ -30,6 +36,13 @@ urlpatterns = [
     # Every language's tree: Wagtail's default sitemap lists only the default site root.
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": LocalizedSitemap}}, name="sitemap"),
     path("healthz", core_views.health, name="health"),
+    # Buyers' email replies, one handler per kind of thread (core.inbound_email);
+    # signed by Mailgun, so CSRF-exempt.
+    path(
+        "inbound/mailgun/",
+        mailgun_view({SUPPORT_REPLY: receive_support_email, RETURN_REPLY: receive_return_email}),
+        name="inbound_mailgun",
+    ),
     # Browsers ask for /favicon.ico whatever the page links; not permanent: the URL is hashed.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg")), name="favicon"),
 ]
@@ -39,6 +52,11 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("accounts.urls")),
     path("demo-store/", include("policy_pages.demo_store_urls")),
     path("support/", include("helpcenter.urls")),
+    # Guest access by magic link: outside the portal's namespace, which is the buyer's.
+    path("returns/find/", guest_views.find_order, name="guest_find_order"),
+    path("returns/guest/<uuid:order_id>/", guest_views.open_order, name="guest_open_order"),
+    # The satisfaction survey of a finished return: its link is the key, no login.
+    path("returns/feedback/", include("insights.urls")),
     path("returns/", include("return_portal.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

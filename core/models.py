@@ -38,6 +38,8 @@ class OutboxMessage(models.Model):
     language = models.CharField(_("language"), max_length=8)
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"))
+    # Where the buyer's answer goes: a thread's own inbound address (core.inbound_email).
+    reply_to = models.EmailField(_("reply to"), max_length=320, blank=True)
     about_type = models.ForeignKey(
         "contenttypes.ContentType",
         on_delete=models.CASCADE,

@@ -13,7 +13,7 @@ import logging
 
 from celery import shared_task
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,7 +26,14 @@ MAX_ATTEMPTS = 10
 
 
 def queue_email(
-    *, kind: str, recipient: str, language: str, subject: str, body: str, about=None
+    *,
+    kind: str,
+    recipient: str,
+    language: str,
+    subject: str,
+    body: str,
+    about=None,
+    reply_to: str = "",
 ) -> OutboxMessage | None:
     """Store one email to send after commit; None when there is nobody to send to."""
     if not recipient:
@@ -37,6 +44,7 @@ def queue_email(
         language=language,
         subject=" ".join(subject.split())[:255],
         body=body,
+        reply_to=reply_to,
         about_type=ContentType.objects.get_for_model(about) if about is not None else None,
         about_id=about.pk if about is not None else None,
     )
@@ -51,6 +59,12 @@ def relay_soon() -> None:
         logger.warning("Outbox relay not queued; the beat schedule will send it.")
 
 
+def send_mail(subject: str, body: str, recipient: str, reply_to: str = "") -> int:
+    """One email from DEFAULT_FROM_EMAIL, with the thread's Reply-To when it has one."""
+    message = EmailMessage(subject, body, to=[recipient], reply_to=[reply_to] if reply_to else None)
+    return message.send()
+
+
 def relay(batch: int = BATCH) -> int:
     """Send unsent messages, oldest first; a failure is kept for the next relay."""
     sent = 0
@@ -63,7 +77,7 @@ def relay(batch: int = BATCH) -> int:
         for message in pending:
             message.attempts += 1
             try:
-                send_mail(message.subject, message.body, None, [message.recipient])
+                send_mail(message.subject, message.body, message.recipient, message.reply_to)
             except Exception as error:
                 message.last_error = str(error)[:1000]
                 message.save(update_fields=["attempts", "last_error"])

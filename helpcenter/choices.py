@@ -24,6 +24,7 @@ class SupportTopic(models.TextChoices):
 
 class SupportStatus(models.TextChoices):
     NEW = "new", _("New")
-    OPEN = "open", _("Open")
+    # Staff's turn: opened by staff, or answered by the buyer (helpcenter.buyer_reply).
+    OPEN = "open", _("Waiting on support")
     WAITING = "waiting", _("Waiting on buyer")
     SOLVED = "solved", _("Solved")

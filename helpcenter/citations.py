@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
 from policy_pages.prose import render_html
@@ -37,6 +38,14 @@ class Citation:
     url: str
     is_fallback: bool
     language: str
+
+    @property
+    def policy_title_html(self) -> SafeString:
+        """The policy's title, marked with its language when it is the original's
+        (a fallback): the sentence around it is the reader's."""
+        if self.is_fallback:
+            return format_html('<span lang="{}">{}</span>', self.language, self.policy_title)
+        return conditional_escape(self.policy_title)
 
 
 def cited_clause(policy, anchor: str, language_code: str) -> Citation | None:

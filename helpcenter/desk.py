@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from core.inbound_email import reply_address
 from core.outbox import messages_about, queue_email
 from core.public_url import public_url
 
@@ -38,7 +39,17 @@ LOG_ACTIONS = [
     ("reply", _("Support: reply"), _("Replied to the buyer")),
     ("change_status", _("Support: status"), _("Changed the status")),
     ("assign", _("Support: assign"), _("Changed the assignee")),
+    # helpcenter.buyer_reply and helpcenter.inbound
+    ("buyer_reply", _("Support: buyer's reply"), _("The buyer replied")),
+    (
+        "email_refused",
+        _("Support: email refused"),
+        _("Refused an email reply from an address that does not own the request"),
+    ),
+    ("email_ignored", _("Support: email ignored"), _("Ignored an email reply with no new text")),
 ]
+# The kind of reply address a request's emails carry (core.inbound_email).
+REPLY_KIND = "s"
 STAFF_PERMISSION = "helpcenter.change_supportrequest"
 
 # Where a request may go from each status. A request staff have handled never
@@ -110,7 +121,12 @@ def _account_url(support: SupportRequest) -> str:
 def _queue(support: SupportRequest, template: str, kind: str, about, **context) -> None:
     """Render the email in the buyer's language and store it in the outbox."""
     with translation.override(support.language):
-        context = {"support": support, "account_url": _account_url(support), **context}
+        context = {
+            "support": support,
+            "account_url": _account_url(support),
+            "reply_by_email": bool(reply_address(REPLY_KIND, support.pk)),
+            **context,
+        }
         subject = render_to_string(f"helpcenter/email/{template}_subject.txt", context)
         body = render_to_string(f"helpcenter/email/{template}.txt", context)
     queue_email(
@@ -120,6 +136,8 @@ def _queue(support: SupportRequest, template: str, kind: str, about, **context) 
         subject=subject,
         body=body,
         about=about,
+        # Answering the email adds to this request's thread (helpcenter.inbound).
+        reply_to=reply_address(REPLY_KIND, support.pk),
     )
 
 

@@ -138,3 +138,27 @@ class ContactForm(forms.Form):
         if self.user is not None and self.user.is_authenticated:
             return self.user.email
         return self.cleaned_data["email"]
+
+
+class BuyerReplyForm(forms.Form):
+    """The buyer's answer on their request's page (helpcenter.buyer_reply)."""
+
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Write your reply before sending it.")},
+    )
+    attachments = ImageAttachmentsField(
+        label=_("Photos (optional)"),
+        required=False,
+        help_text=_("Up to 3 JPEG, PNG or WebP images, 5 MB each."),
+    )
+    # One key per rendered form: a double submit adds the reply once.
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Write your reply before sending it."), code="required")
+        return body

@@ -420,6 +420,14 @@ class SupportAttachment(models.Model):
     request = models.ForeignKey(
         SupportRequest, on_delete=models.CASCADE, related_name="attachments"
     )
+    # The buyer's reply it came with; None for the request's own attachments.
+    reply = models.ForeignKey(
+        "SupportReply",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
     file = models.FileField(upload_to=attachment_path, storage=private_storage, max_length=255)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=32)
@@ -438,6 +446,12 @@ class SupportReply(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField(_("reply"))
+    # The buyer's own answer (on the request page or by email), not staff's.
+    from_buyer = models.BooleanField(_("from the buyer"), default=False)
+    via_email = models.BooleanField(_("received by email"), default=False)
+    # The page's form key or the email's Message-ID: a double submit or a
+    # provider's retry adds nothing (helpcenter.buyer_reply).
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # Whether it was emailed is the outbox's sent_at (core.outbox, about=reply).
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 

@@ -2,22 +2,22 @@
 language then the untranslated source-language articles, highlighted
 snippets, as-you-type results, analytics and the contact form's suggestions.
 Results are cached briefly under a generation that every help page publish
-bumps (signals.py)."""
+bumps (signals.py).
+
+The words of a query (stemming-lite, synonyms, closest words) are in
+search_terms, snippets and the index's text in search_snippets, what is
+PostgreSQL's own (language configurations, trigrams) in search_backend."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import re
-import time
-import unicodedata
 from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Exists, OuterRef
-from django.utils.html import escape, strip_tags
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale, Page
@@ -25,65 +25,40 @@ from wagtail.search.query import And, Or, PlainText
 
 from .listing import fallback_url
 from .locales import default_locale, locale_for, locale_for_id
-from .models import HelpArticlePage, SearchQueryLog, SearchSynonym, SuggestionOpen
-from .search_backend import full_text_plan, search_language
+from .models import HelpArticlePage, SearchQueryLog, SuggestionOpen
+from .search_backend import (
+    ChainedResults,
+    WithoutNestedLoops,
+    search_language,
+    trigram_candidates,
+)
+from .search_snippets import body_texts, entries_of, highlight, index_vocabulary, snippet
+from .search_terms import (
+    MAX_TERMS,
+    SEARCH_TTL,
+    best_candidate,
+    bump_search_cache,
+    closest,
+    display_query,
+    exact_query,
+    find_synonyms,
+    forms,
+    is_exact,
+    normalise_query,
+    root,
+    search_generation,
+    search_terms,
+)
 
-MAX_TERMS = 12
-WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
-
-
-def normalise_query(raw: str | None) -> str:
-    """NFKC, no control characters, single spaces, lower case, capped."""
-    text = unicodedata.normalize("NFKC", (raw or "")[: SearchQueryLog.MAX_LENGTH * 4])
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
-    return " ".join(text.split()).lower()[: SearchQueryLog.MAX_LENGTH].strip()
-
-
-def search_terms(query: str) -> list[str]:
-    """The words of a query (no operators or markup reach the search backend)."""
-    return WORD.findall(query)[:MAX_TERMS]
-
-
-def highlight(text: str, terms: list[str]) -> SafeString:
-    """Escape everything, then wrap the matched words in <mark>."""
-    stems = sorted({t[: max(3, len(t) - 2)] for t in terms if len(t) >= 2}, key=len, reverse=True)
-    if not stems:
-        return escape(text)
-    pattern = re.compile(
-        r"(?<![^\W_])(" + "|".join(re.escape(s) for s in stems) + r")[^\W_]*", re.IGNORECASE
-    )
-    out, last = [], 0
-    for match in pattern.finditer(text):
-        out.append(escape(text[last : match.start()]))
-        out.append(f"<mark>{escape(match.group(0))}</mark>")
-        last = match.end()
-    out.append(escape(text[last:]))
-    return mark_safe("".join(out))  # noqa: S308 - every piece is escaped above
-
-
-def snippet(text: str, terms: list[str], width: int = 180) -> SafeString:
-    """About `width` characters around the first match, highlighted."""
-    text = " ".join(text.split())
-    lowered = text.lower()
-    positions = [lowered.find(t[: max(3, len(t) - 2)].lower()) for t in terms]
-    positions = [p for p in positions if p >= 0]
-    start = max(0, min(positions) - width // 3) if positions else 0
-    if start:
-        space = text.find(" ", start)
-        start = space + 1 if 0 <= space < start + 20 else start
-    end = min(len(text), start + width)
-    if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space > start else end
-    piece = text[start:end]
-    prefix = "… " if start else ""
-    suffix = " …" if end < len(text) else ""
-    return mark_safe(prefix + highlight(piece, terms) + suffix)  # noqa: S308
-
-
-def article_text(article: HelpArticlePage) -> str:
-    content = article.body.stream_block.get_searchable_content(article.body)
-    return " ".join([article.summary, *(strip_tags(str(part)) for part in content)])
+# Used by signals.py and the tests through this module.
+__all__ = [
+    "ChainedResults",
+    "bump_search_cache",
+    "display_query",
+    "highlight",
+    "normalise_query",
+    "snippet",
+]
 
 
 # How a result in another language than the reader's is marked.
@@ -142,22 +117,10 @@ class SearchOutcome:
     hits: list[SearchHit] = field(default_factory=list)
     suggestion: str = ""  # the corrected query shown ("did you mean"), if any
 
-
-SEARCH_GENERATION_KEY = "helpcenter:search-generation"
-SEARCH_TTL = 5 * 60
-
-
-def search_generation() -> int:
-    # Seeded from the clock, so a flushed cache never reuses an old generation.
-    return cache.get_or_set(SEARCH_GENERATION_KEY, time.time_ns, None)
-
-
-def bump_search_cache() -> None:
-    """Publishing or unpublishing a help page makes every cached result stale."""
-    try:
-        cache.incr(SEARCH_GENERATION_KEY)
-    except ValueError:
-        cache.set(SEARCH_GENERATION_KEY, time.time_ns(), None)
+    @property
+    def typed_query(self) -> str:
+        """The query in quotes: searched as typed, uncorrected ("Search instead for")."""
+        return exact_query(self.query)
 
 
 def _live_in(locale):
@@ -171,7 +134,7 @@ def _untranslated_in(locale):
     indexes uniquely) rather than NOT IN, which PostgreSQL always takes to keep
     half the pages. Wagtail search takes only field lookups, hence the `__in`
     around it; the planner still misjudges that semi-join, so the search runs
-    under `full_text_plan()` (see WithoutNestedLoops)."""
+    under `full_text_plan()` (see search_backend.WithoutNestedLoops)."""
     source = default_locale()
     translated = Page.objects.filter(
         translation_key=OuterRef("translation_key"), locale=locale, live=True
@@ -188,64 +151,6 @@ def _search_sources(locale) -> list[tuple[Locale, object]]:
     if locale.pk != source.pk:
         sources.append((source, _untranslated_in(locale)))
     return sources
-
-
-class ChainedResults:
-    """Result sets read one after the other as one sequence: what a Paginator
-    needs (count() and slices). Each set is counted once, and only the sets a
-    slice reaches into are fetched."""
-
-    def __init__(self, parts):
-        self.parts = list(parts)
-        self._counts = None
-
-    def counts(self) -> list[int]:
-        if self._counts is None:
-            self._counts = [part.count() for part in self.parts]
-        return self._counts
-
-    def count(self) -> int:
-        return sum(self.counts())
-
-    def __len__(self):
-        return self.count()
-
-    def __iter__(self):
-        return iter(self[:])
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            items = self[index : index + 1]
-            if not items:
-                raise IndexError(index)
-            return items[0]
-        if index.step not in (None, 1):
-            raise ValueError("ChainedResults slices have no step")
-        start = index.start or 0
-        stop = self.count() if index.stop is None else index.stop
-        items, offset = [], 0
-        for part, size in zip(self.parts, self.counts(), strict=True):
-            low, high = max(start - offset, 0), min(stop - offset, size)
-            if low < high:
-                items.extend(part[low:high])
-            offset += size
-        return items
-
-
-class WithoutNestedLoops:
-    """Search results counted and sliced under `full_text_plan()`: for the
-    untranslated source-language articles, whose number PostgreSQL misjudges."""
-
-    def __init__(self, results):
-        self.results = results
-
-    def count(self) -> int:
-        with full_text_plan():
-            return self.results.count()
-
-    def __getitem__(self, index):
-        with full_text_plan():
-            return list(self.results[index])
 
 
 def _run(sources, query, method: str, operator: str = "and"):
@@ -265,93 +170,100 @@ def _run(sources, query, method: str, operator: str = "and"):
     return ChainedResults([parts[0], *(WithoutNestedLoops(part) for part in parts[1:])])
 
 
-# --- synonyms and "did you mean" --------------------------------------------------------
+# --- the query: word forms, synonyms, "did you mean" --------------------------------------
 
 
-def synonym_groups(language_code: str) -> list[list[str]]:
-    """The editors' synonyms of a language (SearchSynonym), cached per generation."""
-    key = f"helpcenter:synonyms:{search_generation()}:{language_code}"
-    groups = cache.get(key)
-    if groups is None:
-        rows = SearchSynonym.objects.filter(language=language_code)
-        groups = [phrases for phrases in (row.phrases() for row in rows) if len(phrases) > 1]
-        cache.set(key, groups, SEARCH_TTL)
-    return groups
+def stems_in_full_text() -> bool:
+    """PostgreSQL stems words with each language's rules (search_backend);
+    elsewhere (SQLite's FTS5) words match whole, so the search adds the forms."""
+    return connection.vendor == "postgresql"
 
 
-def expand_synonyms(terms: list[str], language_code: str):
-    """The query with each phrase an editor listed replaced by "any of its
-    synonyms": And(the other words, Or(phrase, synonym...)). None when no
-    synonym applies. Also returns the synonyms' words (for highlighting)."""
-    words = [t.lower() for t in terms]
-    alternatives, extra = [], []
-    for group in synonym_groups(language_code):
-        for phrase in group:
-            size = len(phrase.split())
-            found = next(
-                (
-                    i
-                    for i in range(len(words) - size + 1)
-                    if " ".join(words[i : i + size]) == phrase
-                ),
-                None,
-            )
-            if found is not None:
-                del words[found : found + size]
-                alternatives.append(Or([PlainText(p, operator="and") for p in group]))
-                extra += [w for p in group for w in p.split()]
-                break
-    if not alternatives:
-        return None, []
-    parts = ([PlainText(" ".join(words), operator="and")] if words else []) + alternatives
-    return (parts[0] if len(parts) == 1 else And(parts)), extra
-
-
-def vocabulary(locale: Locale) -> frozenset[str]:
-    """Every word of the live articles a reader of `locale` searches (titles,
-    summaries, bodies), lower case: what "did you mean" picks from. Cached
-    per generation: every help page publish rebuilds it."""
+def vocabulary(locale: Locale) -> tuple[str, ...]:
+    """Every word of the indexed live articles a reader of `locale` searches
+    (titles, summaries, bodies), lower case, sorted: what the word forms and
+    "did you mean" pick from. Cached per generation: every help page publish
+    rebuilds it."""
     key = f"helpcenter:vocabulary:{search_generation()}:{locale.pk}"
     words = cache.get(key)
     if words is None:
-        found: set[str] = set()
-        for _locale, queryset in _search_sources(locale):
-            for article in queryset:
-                found.update(
-                    w.lower() for w in WORD.findall(f"{article.title} {article_text(article)}")
-                )
-        words = frozenset(w for w in found if len(w) >= 3)
+        words = index_vocabulary(queryset for _locale, queryset in _search_sources(locale))
         cache.set(key, words, SEARCH_TTL)
     return words
 
 
+def word_forms(word: str, locale: Locale) -> list[str]:
+    """What a word of the query matches: on PostgreSQL the word (stemmed by
+    the language's configuration); elsewhere the words of the vocabulary that
+    start with its root, so "refund" and "refunds" (root "refund") both find
+    refund, refunds, refunded. Depends on the root only: one query for both."""
+    if stems_in_full_text() or len(word) < 4:
+        return [word]
+    return forms(vocabulary(locale), root(word, locale.language_code)) or [word]
+
+
+def build_query(terms: list[str], locale: Locale, operator: str = "and"):
+    """The search query for `terms`, and the words to highlight.
+
+    Each phrase an editor listed as a synonym becomes "any of its synonyms"
+    (Or), each other word "any of its forms"; they are joined with `operator`."""
+    words, groups = find_synonyms(terms, locale.language_code)
+    parts, marked = [], []
+    for group in groups:
+        parts.append(Or([PlainText(phrase, operator="and") for phrase in group]))
+        marked += [w for phrase in group for w in phrase.split()]
+    for word in words:
+        found = word_forms(word, locale) or [word]  # never an empty Or (modelsearch reduces it)
+        marked += found
+        parts.append(PlainText(found[0]) if len(found) == 1 else Or([PlainText(f) for f in found]))
+    if not groups and all(isinstance(part, PlainText) for part in parts):
+        # Plain words: one PlainText, as Wagtail ranks a typed query.
+        return " ".join(part.query_string for part in parts), marked
+    if len(parts) == 1:
+        return parts[0], marked
+    return (And(parts) if operator == "and" else Or(parts)), marked
+
+
 def did_you_mean(terms: list[str], locale: Locale) -> str:
     """The query with each unknown word replaced by the closest word of the
-    index vocabulary, or "" when nothing changes."""
-    words = vocabulary(locale)
-    fixed, changed = [], False
-    for term in terms:
-        lowered = term.lower()
-        if len(lowered) >= 4 and lowered not in words:
-            close = difflib.get_close_matches(lowered, words, n=1, cutoff=0.8)
-            if close:
-                fixed.append(close[0])
-                changed = True
-                continue
-        fixed.append(term)
-    return " ".join(fixed) if changed else ""
+    indexed articles, or "" when nothing changes.
+
+    PostgreSQL: the trigram index on the index entries' text finds the words
+    near each typed one (pg_trgm, search_backend.trigram_candidates), edits
+    pick one. Elsewhere: the closest word of the cached vocabulary (difflib)."""
+    lowered = [term.lower() for term in terms]
+    if stems_in_full_text():
+        querysets = [queryset for _locale, queryset in _search_sources(locale)]
+        entries = entries_of(querysets[0])
+        for queryset in querysets[1:]:
+            entries = entries | entries_of(queryset)
+        candidates = trigram_candidates([w for w in lowered if len(w) >= 4], entries)
+        fixed = [
+            word
+            if word in dict(candidates.get(word, []))
+            else best_candidate(word, candidates.get(word, [])) or word
+            for word in lowered
+        ]
+    else:
+        words = vocabulary(locale)
+        fixed = [
+            closest(word, words) or word if len(word) >= 4 and not forms(words, word) else word
+            for word in lowered
+        ]
+    return " ".join(fixed) if fixed != lowered else ""
 
 
 def search_articles(query: str, locale: Locale):
     """The search that both the instant results and the results page run, so
     they agree: one query, one ranking, one count.
 
-    1. full text, every word, with the editors' synonyms expanded;
+    1. full text, every word in any of its forms, the editors' synonyms expanded;
     2. else prefixes ("rembours" finds "remboursement"): Wagtail's autocomplete
        on titles, summaries and bodies, the last word a prefix;
     3. else any word;
     4. else "did you mean": each unknown word replaced by the closest word of
-       the articles' vocabulary, and steps 1-3 again for that query.
+       the indexed articles, and steps 1-3 again for that query (not for a
+       query in double quotes: "search instead for" what was typed).
 
     Returns (results, terms, suggestion): `terms` are what to highlight,
     `suggestion` the corrected query when step 4 ran ("" otherwise).
@@ -361,44 +273,39 @@ def search_articles(query: str, locale: Locale):
     a reader finds them marked as such (never both an article and its
     translation).
 
-    Stemming: on PostgreSQL each part is searched with its own language's
+    Word forms: on PostgreSQL each part is searched with its own language's
     text-search configuration (helpcenter.search_backend: articles are indexed
     with their locale's configuration, "french" for fr...), so "remboursées"
     finds "remboursement" and "Erstattungen" finds "Erstattung". On SQLite
-    (FTS5) words match whole, in any language, without stemming; prefixes
-    (step 2) and "did you mean" work on both."""
+    (FTS5, whole words) each word is cut to its root (search_terms.root: en,
+    fr, de plural endings) and matches the vocabulary's words that start
+    with it. Either way "refund" and "refunds" give the same results."""
     terms = search_terms(query)
     if not terms or locale is None:
         return HelpArticlePage.objects.none(), terms, ""
     sources = _search_sources(locale)
 
     def attempt(words):
-        text = " ".join(words)
-        expanded, extra = expand_synonyms(words, locale.language_code)
-        results = _run(sources, expanded if expanded is not None else text, "search")
+        expanded, marked = build_query(words, locale)
+        results = _run(sources, expanded, "search")
         if results.count():
-            return results, [*words, *extra]
+            return results, marked
+        text = " ".join(words)
         results = _run(sources, text, "autocomplete")
         if results.count() or len(words) == 1:
             return results, words
-        return _run(sources, text, "search", operator="or"), words
+        expanded, marked = build_query(words, locale, operator="or")
+        return _run(sources, expanded, "search", operator="or"), marked
 
     results, highlighted = attempt(terms)
-    if results.count():
+    if results.count() or is_exact(query):
         return results, highlighted, ""
     suggestion = did_you_mean(terms, locale)
-    if suggestion:
+    if suggestion and search_terms(suggestion):
         corrected, highlighted = attempt(search_terms(suggestion))
         if corrected.count():
             return corrected, highlighted, suggestion
     return results, terms, ""
-
-
-def display_query(raw: str | None) -> str:
-    """The query as the reader typed it (case kept), cleaned like normalise_query."""
-    text = unicodedata.normalize("NFKC", (raw or "")[: SearchQueryLog.MAX_LENGTH * 4])
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
-    return " ".join(text.split())[: SearchQueryLog.MAX_LENGTH].strip()
 
 
 def run_search(raw_query, language_code: str, page_number=1, per_page: int = 10) -> SearchOutcome:
@@ -438,14 +345,17 @@ def _search_page(query, language_code, page_number, per_page) -> SearchOutcome:
     outcome.page_obj = PageInfo(page.number, paginator.num_pages, page.start_index())
     ids = [article.pk for article in page.object_list]
     articles = HelpArticlePage.objects.in_bulk(ids)
+    shown = [articles[pk] for pk in ids if pk in articles]
+    # Snippets from the indexed text, around the first match (search_snippets).
+    texts = body_texts(shown)
     outcome.hits = [
         _hit(
             article,
             locale,
             highlight(article.title, terms),
-            snippet(article_text(article), terms),
+            snippet(texts[article.pk], terms),
         )
-        for article in (articles[pk] for pk in ids if pk in articles)
+        for article in shown
     ]
     return outcome
 

@@ -26,8 +26,12 @@ After switching to this backend (or changing a configuration) an existing
 index must be rebuilt once: `manage.py update_index`.
 
 Other databases get Wagtail's own database backend unchanged: SQLite's FTS5
-matches whole words in any language, without stemming (the help center's
-highlighting still marks word variants).
+matches whole words in any language, without stemming (helpcenter.search adds
+each word's forms from the articles' vocabulary instead).
+
+Also here: the trigram look-up behind "did you mean" on PostgreSQL
+(`trigram_candidates`, pg_trgm) and the result sets the help search chains
+(`ChainedResults`, `WithoutNestedLoops`).
 """
 
 from __future__ import annotations
@@ -86,6 +90,128 @@ def full_text_plan():
         [(previous, _off)] = cursor.fetchall()
         yield
         cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
+
+
+# --- typo tolerance ----------------------------------------------------------------------
+
+# Typo tolerance (PostgreSQL, pg_trgm: migration helpcenter 0007_trigram). Index
+# entries whose text holds a word this similar to a typed word are read through
+# the trigram GIN indexes on title_text and body_text; 0.4 rather than pg_trgm's
+# 0.6, since one swapped letter in a six-letter word ("retrun") leaves 0.43.
+WORD_SIMILARITY = "0.4"
+# Their words this similar to the typed one are the candidates (best first).
+MIN_SIMILARITY = 0.2
+MAX_CANDIDATES = 10
+
+
+def trigram_candidates(terms: list[str], entries) -> dict[str, list[tuple[str, float]]]:
+    """For each term, the words of the index entries `entries` (a queryset of
+    IndexEntry) nearest to it by trigram similarity, with that similarity.
+    One query (and the setting around it, local to a savepoint).
+    PostgreSQL with pg_trgm only; elsewhere {}."""
+    if connection.vendor != "postgresql" or not terms:
+        return {}
+    table = connection.ops.quote_name(entries.model._meta.db_table)
+    ids_sql, ids_params = entries.values("pk").query.sql_with_params()
+    sql = f"""
+        WITH terms AS (SELECT DISTINCT unnest(%s::text[]) AS term),
+        words AS (
+            SELECT DISTINCT t.term, w.word
+            FROM terms t
+            JOIN {table} e ON (e.title_text %%> t.term OR e.body_text %%> t.term)
+            CROSS JOIN LATERAL regexp_split_to_table(
+                lower(e.title_text || ' ' || e.body_text), '[^[:alnum:]]+'
+            ) AS w(word)
+            WHERE e.id IN ({ids_sql}) AND length(w.word) >= 3
+        )
+        SELECT term, word, score FROM (
+            SELECT term, word, similarity(word, term) AS score,
+                   row_number() OVER (
+                       PARTITION BY term ORDER BY similarity(word, term) DESC, word
+                   ) AS n
+            FROM words
+        ) ranked
+        WHERE score >= %s AND n <= %s
+        ORDER BY term, n
+    """  # noqa: S608 - the table name is the model's, the rest are parameters
+    found: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Local to the transaction, and put back: the request's transaction
+        # (a savepoint here) goes on with pg_trgm's own threshold.
+        cursor.execute(
+            "SELECT COALESCE(current_setting('pg_trgm.word_similarity_threshold', true), '0.6'),"
+            " set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [WORD_SIMILARITY],
+        )
+        [(previous, _set)] = cursor.fetchall()
+        cursor.execute(sql, [list(terms), *ids_params, MIN_SIMILARITY, MAX_CANDIDATES])
+        for term, word, score in cursor.fetchall():
+            found[term].append((word, score))
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [previous]
+        )
+    return dict(found)
+
+
+# --- result sets -------------------------------------------------------------------------
+
+
+class ChainedResults:
+    """Result sets read one after the other as one sequence: what a Paginator
+    needs (count() and slices). Each set is counted once, and only the sets a
+    slice reaches into are fetched."""
+
+    def __init__(self, parts):
+        self.parts = list(parts)
+        self._counts = None
+
+    def counts(self) -> list[int]:
+        if self._counts is None:
+            self._counts = [part.count() for part in self.parts]
+        return self._counts
+
+    def count(self) -> int:
+        return sum(self.counts())
+
+    def __len__(self):
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            items = self[index : index + 1]
+            if not items:
+                raise IndexError(index)
+            return items[0]
+        if index.step not in (None, 1):
+            raise ValueError("ChainedResults slices have no step")
+        start = index.start or 0
+        stop = self.count() if index.stop is None else index.stop
+        items, offset = [], 0
+        for part, size in zip(self.parts, self.counts(), strict=True):
+            low, high = max(start - offset, 0), min(stop - offset, size)
+            if low < high:
+                items.extend(part[low:high])
+            offset += size
+        return items
+
+
+class WithoutNestedLoops:
+    """Search results counted and sliced under `full_text_plan()`: for the
+    untranslated source-language articles, whose number PostgreSQL misjudges."""
+
+    def __init__(self, results):
+        self.results = results
+
+    def count(self) -> int:
+        with full_text_plan():
+            return self.results.count()
+
+    def __getitem__(self, index):
+        with full_text_plan():
+            return list(self.results[index])
 
 
 class LanguageConfigs:

@@ -1,20 +1,24 @@
 """Public help center views: search, the fallback article, votes, the
 contact desk and a buyer's own support requests."""
 
+import uuid
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.mfa import staff_mfa_redirect, staff_session_verified
 from core.ratelimit import client_key, consume
 
-from . import desk, search
+from . import buyer_reply, desk, search
 from . import feedback as votes
-from .forms import ContactForm, FeedbackForm
+from .forms import BuyerReplyForm, ContactForm, FeedbackForm
 from .locales import default_locale, locale_for
 from .models import HelpArticlePage, SupportAttachment, SupportRequest
 from .support_scope import may_see
@@ -27,6 +31,7 @@ LIMITS = {
     "vote": (10, 60),
     "contact": (5, 60 * 60),
     "suggest": (60, 60),
+    "reply": (20, 60 * 60),
 }
 
 
@@ -183,14 +188,50 @@ def my_requests(request):
     return render(request, "helpcenter/my_requests.html", {"support_requests": requests_})
 
 
+UNPROCESSABLE = 422
+
+
 @login_required
 def request_detail(request, reference):
+    """The buyer's request, its conversation and the reply form (POST: the
+    buyer's reply, through buyer_reply.add_buyer_reply)."""
     support = get_object_or_404(
-        SupportRequest.objects.prefetch_related("replies", "attachments"),
+        SupportRequest.objects.prefetch_related("replies__attachments", "attachments"),
         reference=reference,
         user=request.user,
     )
-    return render(request, "helpcenter/request_detail.html", {"support": support})
+    status = 200
+    if request.method == "POST":
+        if _limited(request, "reply"):
+            return _too_many(request)
+        form = BuyerReplyForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                buyer_reply.add_buyer_reply(
+                    support,
+                    user=request.user,
+                    body=data["body"],
+                    key=data["key"],
+                    images=data["attachments"],
+                )
+            except buyer_reply.KeyReused:
+                form.add_error(None, _("This form was already used. Reload the page."))
+            else:
+                messages.success(request, _("Your reply was sent."))
+                return redirect("helpcenter:request_detail", reference=support.reference)
+        status = UNPROCESSABLE
+    elif request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    else:
+        form = BuyerReplyForm(initial={"key": uuid.uuid4().hex})
+    context = {
+        "support": support,
+        # The request's own photos; a reply's are listed under the reply.
+        "request_attachments": [a for a in support.attachments.all() if a.reply_id is None],
+        "reply_form": form,
+    }
+    return render(request, "helpcenter/request_detail.html", context, status=status)
 
 
 @login_required
@@ -210,7 +251,9 @@ def attachment(request, pk):
         if not (staff_session_verified(request) and may_see(request.user, item.request)):
             raise Http404
     response = FileResponse(item.file.open("rb"), content_type=item.content_type)
-    response["Content-Disposition"] = "inline"
+    # A PDF (from an emailed reply) is downloaded, not shown under the site's origin.
+    is_pdf = item.content_type == "application/pdf"
+    response["Content-Disposition"] = "attachment" if is_pdf else "inline"
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"

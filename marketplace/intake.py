@@ -6,7 +6,8 @@ payload names only by code must exist, and the category tree must stay a tree.
 `Resolver.persist(orders)` upserts the sellers and categories, then creates the
 orders (with the buyer's shipping address, when sent), their lines with the
 variants each may be exchanged to, and their means of payment (one, or the
-`payments` listed, in refund order) and returns them. Nothing here knows of policies: the
+`payments` listed, in refund order) and returns them; the lines' product images
+are fetched after the commit (marketplace.tasks). Nothing here knows of policies: the
 floor above (policy_pages.intake) pins each line to its version, in the same
 transaction, and owns idempotency and the import.
 """
@@ -35,6 +36,7 @@ from .models import (
     Seller,
 )
 from .order_schemas import OrderIn
+from .tasks import queue_line_images
 
 CategoryPath = tuple[str, ...]
 
@@ -157,12 +159,15 @@ class Resolver:
                     quantity=line.quantity,
                     unit_price=line.unit_price,
                     delivered_at=line.delivered_at,
+                    image_url=line.image_url or "",
                     **line.flags,
                 )
                 for index, line in enumerate(resolved.order.lines)
             ]
             created.append(CreatedOrder(row, lines))
         OrderLine.objects.bulk_create([line for c in created for line in c.lines], batch_size=2000)
+        # Fetched once committed, outside the request's transaction (marketplace.tasks).
+        queue_line_images([line.pk for c in created for line in c.lines if line.image_url])
         LineVariant.objects.bulk_create(
             [
                 LineVariant(

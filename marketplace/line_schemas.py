@@ -47,6 +47,7 @@ from .fields import (
     code_message,
     seen,
 )
+from .image_urls import ImageUrl
 
 
 class Payload(BaseModel):
@@ -352,6 +353,7 @@ class OrderLineIn(Payload):
     perishable: StrictBool | None = False
     sealed_hygiene: StrictBool | None = False
     sealed_media: StrictBool | None = False
+    image_url: ImageUrl | None = None
     displayed_policy: DisplayedPolicy = Field(
         None, description="Proof of display for this line; overrides the order's."
     )

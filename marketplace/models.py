@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from core.storage import private_storage
+
 from .markets import MARKET_CHOICES
 
 CODE_RE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -309,6 +311,15 @@ class OrderLine(models.Model):
     sealed_hygiene = models.BooleanField(_("sealed hygiene goods"), default=False)
     sealed_media = models.BooleanField(_("sealed audio, video or software"), default=False)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # The product image intake was given, and the thumbnail fetched from it, kept
+    # in private storage and served only to the buyer (product_images.py).
+    image_url = models.URLField(_("image URL"), max_length=2000, blank=True)
+    image = models.FileField(
+        _("image"), storage=private_storage, upload_to="line-images/%Y/%m/", blank=True
+    )
+    image_attempts = models.PositiveSmallIntegerField(
+        _("image fetch attempts"), default=0, editable=False
+    )
     # The items' part of every refund of this line (RefundLine), capped below.
     refunded_amount = models.DecimalField(
         _("amount refunded"), max_digits=12, decimal_places=2, default=0, editable=False

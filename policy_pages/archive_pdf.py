@@ -70,7 +70,9 @@ def unicode_fonts_available() -> bool:
 
 def latin1(value: str) -> str:
     """Core fonts are Latin-1: keep the letters, replace typographic marks."""
-    for typographic, plain in (("—", "-"), ("–", "-"), ("’", "'"), ("‘", "'"), ("…", "...")):
+    # The narrow no-break space French groups digits with ("1 234,50 €") → a no-break space.
+    marks = (("—", "-"), ("–", "-"), ("’", "'"), ("‘", "'"), ("…", "..."), ("\u202f", "\xa0"))
+    for typographic, plain in marks:
         value = value.replace(typographic, plain)
     for quote in ("„", "“", "”"):
         value = value.replace(quote, '"')

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from core.formatting import statute_text
 from marketplace.markets import EU_MARKETS, UK_MARKETS
 
 from .rules import OverrideKind, Payer, PolicyRules, WindowStart
@@ -106,7 +107,7 @@ def check(rules: PolicyRules) -> ComplianceReport:
             ) % {
                 "days": rules.window_days,
                 "floor": floor.withdrawal_days,
-                "source": floor.withdrawal_source,
+                "source": statute_text(floor.withdrawal_source),
                 "market": MARKET,
             }
             add(errors, market, "window_days", message)
@@ -117,7 +118,7 @@ def check(rules: PolicyRules) -> ComplianceReport:
             ) % {
                 "days": rules.refund_days,
                 "floor": floor.refund_days,
-                "source": floor.refund_source,
+                "source": statute_text(floor.refund_source),
                 "market": MARKET,
             }
             add(errors, market, "refund_days", message)
@@ -128,7 +129,7 @@ def check(rules: PolicyRules) -> ComplianceReport:
             ) % {
                 "days": rules.ship_back_days,
                 "floor": floor.ship_back_days,
-                "source": floor.ship_back_source,
+                "source": statute_text(floor.ship_back_source),
                 "market": MARKET,
             }
             add(errors, market, "ship_back_days", message)
@@ -144,7 +145,7 @@ def check(rules: PolicyRules) -> ComplianceReport:
                 ) % {
                     "category": override.category,
                     "floor": floor.withdrawal_days,
-                    "source": floor.withdrawal_source,
+                    "source": statute_text(floor.withdrawal_source),
                     "market": MARKET,
                 }
                 add(errors, market, "category_overrides", message)
@@ -152,7 +153,7 @@ def check(rules: PolicyRules) -> ComplianceReport:
             message = _(
                 "The buyer cannot pay to return a defective or wrong item (%(source)s) "
                 "in %(market)s"
-            ) % {"source": floor.defect_source, "market": MARKET}
+            ) % {"source": statute_text(floor.defect_source), "market": MARKET}
             add(errors, market, "shipping_options", message)
         if rules.restocking_fee_percent > 0:
             message = _(

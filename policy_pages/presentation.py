@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.formatting import format_money, format_number, format_percent
 from marketplace.markets import MARKETS
 from marketplace.models import PaymentMethod
 
@@ -26,10 +27,6 @@ class RuleLine:
 
 def _days(days: int) -> str:
     return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:.2f} {currency}"
 
 
 def describe_rules(rules: PolicyRules) -> list[RuleLine]:
@@ -80,7 +77,10 @@ def describe_rules(rules: PolicyRules) -> list[RuleLine]:
     for resolution in rules.resolutions:
         text = str(labels.RESOLUTION[resolution])
         if resolution == "store_credit" and rules.store_credit_bonus_percent:
-            text += " " + _("(+%(bonus)s%% bonus)") % {"bonus": rules.store_credit_bonus_percent}
+            # The number in the reader's digits; the translation places the sign
+            # and its space ("+10 % de bonus").
+            bonus = format_number(rules.store_credit_bonus_percent)
+            text += " " + _("(+%(bonus)s%% bonus)") % {"bonus": bonus}
         resolutions.append(text)
     lines.append(
         RuleLine("resolutions", _("Resolutions"), ", ".join(resolutions), rules.resolutions_clause)
@@ -102,7 +102,7 @@ def describe_rules(rules: PolicyRules) -> list[RuleLine]:
         RuleLine(
             "restocking_fee",
             _("Restocking fee"),
-            f"{rules.restocking_fee_percent}%",
+            format_percent(rules.restocking_fee_percent),
             rules.money_clause,
         ),
         RuleLine(
@@ -149,7 +149,7 @@ def _refund_order(rules: PolicyRules) -> list[RuleLine]:
 def _shipping_cost(fee: Decimal, payer: str, currency: str) -> str:
     if payer == Payer.MERCHANT or not fee:
         return _("free")
-    return _money(fee, currency)
+    return format_money(fee, currency)
 
 
 def one_line_summary(rules: PolicyRules, category_path: tuple[str, ...] = ()) -> str:

@@ -20,14 +20,16 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import get_language, gettext, override, to_locale
+from django.utils.translation import get_language, gettext, override
 from django.utils.translation import gettext_lazy as _
+
+from core.formatting import babel_locale
 
 from .compliance import floor_for
 from .rules import ItemFlag, OverrideKind, PolicyRules
@@ -120,12 +122,9 @@ def available_placeholders(rules: PolicyRules) -> list[str]:
 # --- formatting ------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
 def _babel_locale(language: str) -> Locale:
-    try:
-        return Locale.parse(to_locale(language))
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse(to_locale(settings.LANGUAGE_CODE))
+    # The one mapping of a language to its readers' locale (en → en_IE).
+    return babel_locale(language)
 
 
 def format_value(kind: Kind, value, rules: PolicyRules, language: str | None = None) -> str:

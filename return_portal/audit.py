@@ -58,6 +58,13 @@ LOG_ACTIONS = [
     ("refund_overdue", _("Refund: overdue"), _("The refund is overdue")),
     ("reply", _("Return: reply"), _("Replied to the buyer")),
     ("message", _("Return: buyer message"), _("The buyer wrote a message")),
+    # An emailed answer to the thread (buyer_messages.receive_return_email).
+    (
+        "email_refused",
+        _("Return: email refused"),
+        _("Refused an email reply from an address that does not own the return"),
+    ),
+    ("email_ignored", _("Return: email ignored"), _("Ignored an email reply with no new text")),
     ("note", _("Return: internal note"), _("Added an internal note")),
     ("assign", _("Return: assign"), _("Assigned the return")),
     *scan_events.log_actions(),

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.formatting import statute_text
 from policy_pages.labels import CONDITION, ITEM_FLAG
 from policy_pages.rules import Condition, ItemFlag
 
@@ -55,7 +56,8 @@ class Reason:
         """A human sentence in the active language (English source strings)."""
         params = {
             "clause": self.clause,
-            "statute": self.statute,
+            # The statute's names in the reader's language (the field keeps the canonical form).
+            "statute": statute_text(self.statute),
             "date": date_format(self.when, "DATE_FORMAT") if self.when else "",
             "days": self.days or 0,
             "exception": str(ITEM_FLAG[self.flag]) if self.flag else "",
@@ -143,3 +145,151 @@ _MESSAGES = {
         "period ends 14 days after that (%(statute)s)."
     ),
 }
+
+
+# --- one wording everywhere ---------------------------------------------------------
+# My orders, the items step and "nothing to return" word a line the same way: a
+# headline whose basis is cited beside it (the clause linked to the pinned policy
+# version, or the statute; the version's page linked when no clause is the basis),
+# then what else applies. Whether the order is delivered in full or in part changes
+# what is said, never how (return_portal/start/_eligibility.html renders it).
+
+# What else applies to a returnable line, said under its headline.
+NOTE_CODES = (ReasonCode.EXTRA_CONDITIONS, ReasonCode.STATUTORY_PERIOD_NOT_STARTED)
+# The "ended" outcomes: a closed line's headline says the first, the notes the rest.
+ENDED_CODES = (ReasonCode.POLICY_WINDOW_ENDED, ReasonCode.STATUTORY_PERIOD_ENDED)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str  # without its full stop: the citation comes before it
+    citation: object = None  # a citations.Citation, or None when nothing is cited
+    end: str = ""  # the sentence's full stop, if it has one
+
+    @classmethod
+    def of(cls, text: str, citation=None) -> Sentence:
+        text = text.rstrip()
+        if text.endswith("."):
+            return cls(text[:-1], citation, ".")
+        return cls(text, citation)
+
+
+@dataclass(frozen=True)
+class PolicyLink:
+    version: int | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Wording:
+    eligible: bool
+    headline: Sentence
+    notes: tuple[Sentence, ...] = ()
+    policy: PolicyLink = PolicyLink()
+
+
+# The sentence of a reason whose clause is cited beside it (not inside it).
+_PLAIN = {
+    ReasonCode.POLICY_WINDOW_ENDED: lambda r: _(
+        "The return window of the policy ended on %(date)s."
+    ),
+    ReasonCode.ITEM_EXCEPTION: lambda r: _("Not returnable: %(exception)s are excluded."),
+    ReasonCode.CATEGORY_NOT_RETURNABLE: lambda r: _(
+        "Items of this category are not returnable under the return policy."
+    ),
+    ReasonCode.CATEGORY_OVERRIDE_DAYS: lambda r: ngettext(
+        "Items of this category can be returned within %(days)d day.",
+        "Items of this category can be returned within %(days)d days.",
+        r.days or 0,
+    ),
+    ReasonCode.EXTRA_CONDITIONS: lambda r: _(
+        "Items of this category must be returned with: %(conditions)s."
+    ),
+}
+
+
+def _local_date(when: datetime | None, market: str) -> str:
+    from django.utils import timezone
+
+    from .legal_calendar import market_timezone
+
+    if when is None:
+        return ""
+    return date_format(timezone.localtime(when, market_timezone(market)), "DATE_FORMAT")
+
+
+def _sentence(reason: Reason, version, links, market: str) -> Sentence:
+    """The reason's sentence in the active language, its clause cited (and linked)
+    beside it; dates are the market's calendar dates."""
+    params = {
+        "clause": reason.clause,
+        "statute": statute_text(reason.statute),
+        "date": _local_date(reason.when, market),
+        "days": reason.days or 0,
+        "exception": str(ITEM_FLAG[reason.flag]) if reason.flag else "",
+        "conditions": ", ".join(str(CONDITION[c]) for c in reason.conditions),
+    }
+    if reason.clause and reason.code in _PLAIN:
+        # The statute of an exception is cited with its clause: "(§4, policy v2; Art. 16)".
+        return Sentence.of(
+            _PLAIN[reason.code](reason) % params,
+            links.cite(version, reason.clause, reason.statute),
+        )
+    return Sentence.of(_MESSAGES[reason.code](reason) % params, None)
+
+
+def _deadline_basis(decision, version, links):
+    """What grants the deadline: the clause when the policy window is the later,
+    the statute when the law's period is."""
+    from .citations import Citation
+
+    for reason in decision.reasons:
+        if reason.when != decision.deadline:
+            continue
+        if reason.code == ReasonCode.WITHIN_POLICY_WINDOW and reason.clause:
+            return links.cite(version, reason.clause)
+        if reason.code == ReasonCode.WITHIN_STATUTORY_PERIOD:
+            return Citation(statute=reason.statute)
+    if decision.cited_clauses:
+        return links.cite(version, decision.cited_clauses[0])
+    return Citation(statute=decision.cited_statutes[0] if decision.cited_statutes else "")
+
+
+def wording(line, decision, links, market: str) -> Wording:
+    """How `decision` on `line` reads, the same on every page of the portal."""
+    version = line.pin.version if getattr(line, "pin", None) is not None else None
+    policy = PolicyLink(
+        version=version.number if version is not None else None,
+        url=links.version_url(version) if version is not None else "",
+    )
+    by_code = {reason.code: reason for reason in decision.reasons}
+    if decision.eligible:
+        notes = tuple(
+            _sentence(reason, version, links, market)
+            for reason in decision.reasons
+            if reason.code in NOTE_CODES
+        )
+        if decision.deadline is not None:
+            headline = Sentence(
+                _("Returnable until %(date)s") % {"date": _local_date(decision.deadline, market)},
+                _deadline_basis(decision, version, links),
+            )
+        elif ReasonCode.WITHIN_POLICY_WINDOW in by_code:
+            # Delivered in part: the legal period starts with the last delivery, so
+            # the end is not known yet; the policy's date is the least it will be.
+            window = by_code[ReasonCode.WITHIN_POLICY_WINDOW]
+            headline = Sentence(
+                _("Returnable until at least %(date)s")
+                % {"date": _local_date(window.when, market)},
+                links.cite(version, window.clause) if window.clause else None,
+            )
+        else:
+            headline = Sentence(_("Returnable"), None)
+        return Wording(True, headline, notes, policy)
+    if not decision.reasons:
+        return Wording(False, Sentence.of(_("This item cannot be returned.")), (), policy)
+    first, *others = decision.reasons
+    notes = tuple(
+        _sentence(reason, version, links, market) for reason in others if reason.code in ENDED_CODES
+    )
+    return Wording(False, _sentence(first, version, links, market), notes, policy)

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from core.api.text import control_message, has_control_characters
+from core.formatting import format_money, format_number
 from core.uploads import CleanImage
 
 from .models import (
@@ -150,10 +151,8 @@ def result_errors(
         elif deduction == 0:
             errors["deduction"] = _("A partial refund states the amount deducted.")
         elif deduction > earnings:
-            errors["deduction"] = _("At most %(amount)s %(currency)s: what this unit earns.") % {
-                "amount": earnings,
-                "currency": currency,
-            }
+            limit = format_money(earnings, currency) if currency else format_number(earnings)
+            errors["deduction"] = _("At most %(amount)s: what this unit earns.") % {"amount": limit}
         if "deduction_reason" not in errors and not result.deduction_reason.strip():
             errors["deduction_reason"] = _("State the reason for the deduction.")
     elif deduction:

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from core.uploads import clean_image
 
-from .models import ReturnPhoto
+from .models import ReturnDraft, ReturnPhoto
 
 
 def max_files() -> int:
@@ -99,10 +99,16 @@ def delete_photo(buyer, draft_key: str, public_id) -> bool:
 
 def purge_abandoned(now: datetime) -> int:
     """Delete the photos of drafts left unconfirmed for RETURN_DRAFT_PHOTO_DAYS (rows,
-    then files): a buyer's pictures are not kept for a return that never was. A
-    draft resumed later simply has no photos (they are optional)."""
+    then files) once their draft has expired or gone: a buyer's pictures are not
+    kept for a return that never was, but a draft resumed later keeps them."""
     cutoff = now - timedelta(days=settings.RETURN_DRAFT_PHOTO_DAYS)
-    abandoned = list(ReturnPhoto.objects.filter(return_request__isnull=True, created_at__lt=cutoff))
+    # A draft still live keeps its photos (drafts are the buyer's: draft.py).
+    live = ReturnDraft.objects.filter(expires_at__gt=now).values("public_id")
+    abandoned = list(
+        ReturnPhoto.objects.filter(return_request__isnull=True, created_at__lt=cutoff).exclude(
+            draft__in=live
+        )
+    )
     if not abandoned:
         return 0
     ReturnPhoto.objects.filter(pk__in=[photo.pk for photo in abandoned]).delete()

@@ -15,7 +15,7 @@ from django.db import transaction
 from accounts.privacy import anonymised_email
 from core.models import OutboxMessage
 
-from .models import ReturnMessage, ReturnPhoto, ReturnRequest
+from .models import ReturnDraft, ReturnMessage, ReturnPhoto, ReturnRequest
 from .notes import INTERNAL_EVENTS
 
 REMOVED = "[removed]"
@@ -126,6 +126,8 @@ def anonymise_returns(user) -> None:
     photos = ReturnPhoto.objects.filter(buyer=user)
     files = [(photo.file.storage, photo.file.name) for photo in photos if photo.file]
     photos.delete()
+    # Returns never confirmed hold only what the buyer typed: nothing to keep.
+    ReturnDraft.objects.filter(buyer=user).delete()
     # Files go once the deletion is committed: a rollback keeps rows and files together.
     transaction.on_commit(lambda: _delete_files(files))
     ReturnMessage.objects.filter(return_request__in=returns).update(body=REMOVED)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.formatting import format_number
+
 from .models import RefusedDisposition
 from .settlement_figures import CREDIT, REFUND, Figure, Reason
 
@@ -69,7 +71,8 @@ def describe(figure: Figure, money_of=str) -> str:
         "title": figure.title,
         "unit": figure.unit if figure.unit is not None else "",
         "note": figure.note or "—",
-        "percent": figure.detail,
+        # The reader's digits ("12,5"); the translation places the sign.
+        "percent": format_number(figure.detail) if figure.reason == Reason.CREDIT_BONUS else "",
         "amount": money_of(figure.detail) if figure.reason == Reason.EXPRESS_KEPT else "",
     }
     text = _TEXTS[figure.reason]() % values

@@ -27,10 +27,12 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.inbound_email import reply_address
 from marketplace.scoping import scope_of_user
 
 from . import actors, audit, notifications
 from .actors import Step
+from .buyer_messages import REPLY_KIND
 from .models import (
     ActorKind,
     Refund,
@@ -85,7 +87,14 @@ def reply(return_request: ReturnRequest, staff, body: str, key: str = "") -> tup
             )
             # The body stays in the thread (privacy erases it there), not in the log.
             audit.record(locked, "reply", user=staff, before=locked.status, message=message.pk)
-            notifications.queue(locked, "message", message=message)
+            # Answering the email adds to this return's thread (buyer_messages).
+            reply_to = reply_address(REPLY_KIND, locked.pk)
+            email = notifications.queue(
+                locked, "message", message=message, reply_by_email=bool(reply_to)
+            )
+            if email is not None and reply_to:
+                email.reply_to = reply_to
+                email.save(update_fields=["reply_to"])
     except IntegrityError:  # the same key won a race a moment ago
         existing = _existing(return_request, key) if key else None
         if existing is None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core import outbox
 
-from . import approval, lifecycle, photos
+from . import approval, draft, lifecycle, photos
 from .refunds import alerts, payout
 
 
@@ -47,14 +47,16 @@ def execute_refund(self, refund_id: int) -> None:
 def sweep_returns() -> dict:
     """Beat: expire approved returns not sent by their ship-by date, re-queue refunds
     still pending, tell staff of requests past their approval deadline, alert staff
-    to refunds due within 48 hours or overdue, delete the photos of abandoned
-    drafts, relay whatever the outbox holds."""
+    to refunds due within 48 hours or overdue, delete expired drafts and the
+    photos of abandoned drafts, relay whatever the outbox holds."""
     now = timezone.now()
     return {
         "expired": lifecycle.expire_overdue(now),
         "refunds_requeued": payout.requeue_pending(now),
         "approvals_overdue": approval.flag_overdue_approvals(now),
         "refund_alerts": alerts.sweep_refund_clock(now),
+        # Drafts first: the photos of an expired draft are then abandoned too.
+        "drafts_purged": draft.purge_expired(now),
         "photos_purged": photos.purge_abandoned(now),
         # Last, so the expiry emails above go out in this sweep.
         "relayed": outbox.relay(),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import credit, detail, orders, return_files, withdrawal, wizard
+from .views import credit, detail, line_images, orders, return_files, withdrawal, wizard
 
 app_name = "return_portal"
 
@@ -21,6 +21,11 @@ urlpatterns = [
     path("orders/<uuid:order_id>/withdraw/", withdrawal.start, name="withdraw"),
     path("orders/<uuid:order_id>/withdraw/confirm/", withdrawal.confirm, name="withdraw_confirm"),
     path("photos/<uuid:photo_id>/", return_files.photo, name="photo"),
+    path(
+        "orders/<uuid:order_id>/lines/<str:line>/image/",
+        line_images.line_image,
+        name="line_image",
+    ),
     path("<uuid:return_id>/", detail.detail, name="detail"),
     path("<uuid:return_id>/status/", detail.status, name="status"),
     path("<uuid:return_id>/messages/", detail.messages, name="messages"),

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "policy_pages",
     "helpcenter",
     "return_portal",
+    "insights",
     # Wagtail and wagtail-localize.
     "wagtail_localize",
     "wagtail_localize.locales",
@@ -96,6 +98,9 @@ MIDDLEWARE = [
     # Before any view: a NUL or control character in the path or query is a 400.
     "core.middleware.ControlCharactersMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
+    # A guest session (magic link) opens only its orders, never the account.
+    "accounts.guest_access.GuestSessionMiddleware",
+    "return_portal.guest.GuestScopeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.HtmxSignInRedirectMiddleware",
@@ -166,6 +171,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    # Guest magic links (accounts/guest_access.py); only its views read a token.
+    "sesame.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -185,6 +192,8 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Signing up with a guest's email takes the guest row over (accounts/guest_access.py).
+ACCOUNT_FORMS = {"signup": "accounts.guest_access.GuestAwareSignupForm"}
 # allauth's defaults, spelled out so the limits are visible and reviewable.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -200,6 +209,10 @@ ACCOUNT_RATE_LIMITS = {
     "export_data": "5/h/user",
     "delete_account": "5/h/user",
 }
+# Guest magic links (django-sesame): an hour, once (any sign-in revokes the
+# guest's earlier links), each scoped to one order.
+SESAME_MAX_AGE = 60 * 60
+SESAME_ONE_TIME = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "Returns Hub")
 # Staff must enrol a TOTP authenticator before any Wagtail admin page works.
@@ -214,6 +227,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+# English dates day-month-year, as the Babel locale of core/formatting.py (en_IE).
+FORMAT_MODULE_PATH = ["core.formats"]
 
 # --- Static and media files -------------------------------------------------
 STATIC_URL = "/static/"
@@ -244,6 +259,16 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Returns Hub <returns@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Staff's address for buyers' answers to support requests and returns nobody is
+# assigned (an assigned one goes to its assignee).
+SUPPORT_INBOX_EMAIL = env("SUPPORT_INBOX_EMAIL", "returns@example.com")
+# Replies by email (core.inbound_email): each thread's emails carry
+# Reply-To: reply+<thread token>@INBOUND_EMAIL_DOMAIN, and Mailgun forwards what
+# arrives there to /inbound/mailgun/, signed with its webhook signing key. Either
+# unset: no Reply-To, and the webhook refuses every post.
+INBOUND_EMAIL_DOMAIN = env("INBOUND_EMAIL_DOMAIN", "")
+INBOUND_EMAIL_LOCAL_PART = env("INBOUND_EMAIL_LOCAL_PART", "reply")
+ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", "")}
 
 # --- Wagtail ----------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Returns Hub"
@@ -313,6 +338,31 @@ CELERY_BEAT_SCHEDULE = {
         "task": "return_portal.tasks.sweep_returns",
         "schedule": 60.0,
     },
+    # Product images not fetched yet (the broker was down at intake, or the fetch failed).
+    "marketplace-line-images": {
+        "task": "marketplace.tasks.sweep_line_images",
+        "schedule": 300.0,
+    },
+    # KPI roll-ups: slices a change left stale (the broker was down), then nightly
+    # every recent day from the source.
+    "insights-refresh-stale": {
+        "task": "insights.refresh_stale",
+        "schedule": 120.0,
+    },
+    "insights-rebuild-recent": {
+        "task": "insights.rebuild_recent",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    # Monday morning: each seller's staff and the operator get their "needs attention" flags.
+    "insights-attention-weekly": {
+        "task": "insights.send_attention_weekly",
+        "schedule": crontab(hour=7, minute=0, day_of_week=1),
+    },
+    # Satisfaction surveys still unanswered after three days: one reminder.
+    "insights-remind-csat": {
+        "task": "insights.remind_csat",
+        "schedule": crontab(hour=10, minute=0),
+    },
     # Deleted or altered policy versions: alerts staff, refuses them on read.
     "policy-verify-chain": {
         "task": "policy_pages.tasks.verify_chain",
@@ -343,6 +393,11 @@ RETURN_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 RETURN_PHOTO_MAX_FILES = 5
 # Photos of a draft never confirmed are deleted after this many days (tasks.sweep_returns).
 RETURN_DRAFT_PHOTO_DAYS = 2
+# Product images of order lines (marketplace/product_images.py): each download is
+# bounded in time; addresses on this machine or its private network are refused
+# (intake's URLs come from outside) unless allowed, as in development and tests.
+PRODUCT_IMAGE_TIMEOUT = float(env("PRODUCT_IMAGE_TIMEOUT", "5"))
+PRODUCT_IMAGES_ALLOW_PRIVATE_ADDRESSES = env_bool("PRODUCT_IMAGES_ALLOW_PRIVATE_ADDRESSES", False)
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

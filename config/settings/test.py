@@ -39,3 +39,8 @@ WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # The webhook tests' receiver runs on 127.0.0.1 (tests/webhooks/receiver.py).
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+# The product image tests serve their images from 127.0.0.1.
+PRODUCT_IMAGES_ALLOW_PRIVATE_ADDRESSES = True
+
+# The demo's year of history (insights.history), shortened: seed_demo runs in tests.
+DEMO_HISTORY_DAYS = 20

@@ -167,10 +167,14 @@ class ReturnFilterSet(WagtailFilterSet):
     kind = django_filters.ChoiceFilter(
         label=gettext_lazy("Kind"), choices=ReturnKind.choices, empty_label=gettext_lazy("All")
     )
+    # ?created_after=…&created_before=… (dates, inclusive): the KPI dashboard's links.
+    created = django_filters.DateFromToRangeFilter(
+        label=gettext_lazy("Requested between"), field_name="created_at"
+    )
 
     class Meta:
         model = ReturnRequest
-        fields = ["status", "seller", "reason", "overdue", "assignee", "flags", "kind"]
+        fields = ["status", "seller", "reason", "overdue", "assignee", "flags", "kind", "created"]
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)

@@ -29,6 +29,7 @@ from wagtail.admin.auth import permission_denied
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import HeaderButton
 
+from core.formatting import format_money
 from marketplace.models import Order
 from marketplace.scoping import scope_of_user
 
@@ -139,16 +140,15 @@ class OrderGoodwillView(WagtailAdminTemplateMixin, View):
         total = sum((refund.amount for refund in refunds), Decimal("0.00"))
         messages.success(
             request,
-            _("Goodwill refund of %(amount)s %(currency)s booked for order %(order)s.")
-            % {"amount": total, "currency": order.currency, "order": order.reference},
+            _("Goodwill refund of %(amount)s booked for order %(order)s.")
+            % {"amount": format_money(total, order.currency), "order": order.reference},
         )
         return redirect(URL_NAME)
 
 
 def _too_large(order: Order, remaining: Decimal) -> str:
-    return _("At most %(amount)s %(currency)s remains to be refunded.") % {
-        "amount": max(remaining, Decimal("0.00")),
-        "currency": order.currency,
+    return _("At most %(amount)s remains to be refunded.") % {
+        "amount": format_money(max(remaining, Decimal("0.00")), order.currency),
     }
 
 

@@ -19,6 +19,7 @@ from .inspection import (
     UnitInspection,
 )
 from .refunds import Refund, RefundKind, RefundLine, RefundStatus
+from .return_drafts import ReturnDraft
 from .return_history import ActorKind, ReturnEvent, ReturnMessage
 from .return_photos import ReturnPhoto, private_storage
 from .returns import (
@@ -58,6 +59,7 @@ __all__ = [
     "RefundStatus",
     "RefusedDisposition",
     "RejectionReason",
+    "ReturnDraft",
     "ReturnEvent",
     "ReturnKind",
     "ReturnLine",

@@ -29,6 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.formatting import format_money
 from marketplace.models import Order, OrderLine, OrderPayment
 from policy_pages.rules import PolicyRules, Resolution
 
@@ -65,8 +66,8 @@ class LockedOrder:
         remaining = max(remaining, ZERO)
         return RefundTooLarge(
             remaining,
-            _("At most %(amount)s %(currency)s remains to be refunded.")
-            % {"amount": remaining, "currency": self.order.currency},
+            _("At most %(amount)s remains to be refunded.")
+            % {"amount": format_money(remaining, self.order.currency)},
         )
 
 

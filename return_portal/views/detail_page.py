@@ -33,6 +33,13 @@ EVENT_LABELS = {**SCAN_EVENTS, **EXCHANGE_EVENTS}
 # The label and the QR code are for sending the parcel: useless (and misleading)
 # before approval or once the return is over.
 SHIPPABLE_STATUSES = (S.APPROVED, S.IN_TRANSIT)
+# A finished return shows only what still applies: no date to send by, no refund
+# deadline or "the final amount is set once received" (settled, or nothing to pay).
+FINISHED_STATUSES = (*FINAL_STATUSES, S.RESOLVED)
+# While the parcel (or the rest of it) is still to be sent: "Send by" applies.
+SENDING_STATUSES = (S.REQUESTED, S.APPROVED, S.PARTIALLY_RECEIVED)
+# Nothing is refunded for a return that ended this way: its estimate no longer applies.
+UNREFUNDED_STATUSES = (S.CANCELLED, S.REJECTED, S.EXPIRED)
 
 
 def buyer_return(request, return_id) -> ReturnRequest:
@@ -165,6 +172,8 @@ def detail_context(request, return_request: ReturnRequest, **extra) -> dict:
     shippable = return_request.status in SHIPPABLE_STATUSES
     estimate = return_request.estimate or {}
     links = PolicyLinks(request)
+    finished = return_request.status in FINISHED_STATUSES
+    refunds = list(return_request.refunds.select_related("payment"))
     context = {
         **timeline_context(request, return_request),
         **thread_context(request, return_request),
@@ -189,7 +198,13 @@ def detail_context(request, return_request: ReturnRequest, **extra) -> dict:
         "show_address": shippable and method == ShippingMethod.OWN_CARRIER,
         "photos": list(return_request.photos.all()),
         # Every refund of the return (the settlement's, by hand, goodwill), with its means.
-        "refunds": list(return_request.refunds.select_related("payment")),
+        "refunds": refunds,
+        "finished": finished,
+        "show_estimate": return_request.status not in UNREFUNDED_STATUSES,
+        "show_ship_by": bool(return_request.ship_by) and return_request.status in SENDING_STATUSES,
+        # Once finished, the refund deadline matters only while a refund is unpaid.
+        "show_refund_due": bool(return_request.refund_due_by)
+        and (not finished or any(refund.completed_at is None for refund in refunds)),
         "cancel_error": "",
         "cancel_refused": False,
         # Own carrier: the buyer tells us the parcel left, with its tracking number.

@@ -19,11 +19,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET
 
+from accounts import guest_access
 from marketplace.models import Order, OrderLine
 
 from ..citations import Citation, PolicyLinks
+from ..draft import latest_drafts_by_order
 from ..eligibility import Decision
-from ..eligibility_reasons import ReasonCode
+from ..eligibility_reasons import ReasonCode, Wording, wording
 from ..legal_calendar import market_timezone
 from ..models import ReturnRequest
 from ..services import decide_order, orders_for_decisions
@@ -61,6 +63,8 @@ class LineRow:
     deadline: str = ""  # "Returnable until …", in the market's zone
     citation: Citation = field(default_factory=Citation)
     explanation: str = ""  # why not, or why the date is not known yet
+    # What the page says of the line: worded as everywhere (eligibility_reasons.wording).
+    wording: Wording | None = None
 
     @property
     def delivered(self) -> bool:
@@ -76,13 +80,14 @@ class OrderRow:
     withdrawal_open: bool
     withdrawal_until: str
     returns: list[ReturnRequest]
+    draft_id: object = None  # the newest unconfirmed draft: "Continue your draft"
 
 
 def order_row(order: Order, at: datetime, links: PolicyLinks, rules_cache: dict, returns_by_order):
     decisions = decide_order(order, at, rules_cache=rules_cache)
     rows = []
     for line, decision in decisions:
-        row = LineRow(line, decision)
+        row = LineRow(line, decision, wording=wording(line, decision, links, order.market))
         if decision.eligible and decision.deadline is not None:
             row.deadline = local_date(decision.deadline, order.market)
             row.citation = deadline_citation(line, decision, links)
@@ -107,21 +112,26 @@ def order_row(order: Order, at: datetime, links: PolicyLinks, rules_cache: dict,
 @require_GET
 def order_list(request):
     at = timezone.now()
-    orders = orders_for_decisions(
-        Order.objects.filter(buyer=request.user).order_by("-placed_at", "-pk")
-    )
+    own_orders = Order.objects.filter(buyer=request.user)
+    own_returns = ReturnRequest.objects.filter(buyer=request.user)
+    guest = guest_access.restricted(request)
+    if guest:
+        # A guest session sees the orders it opened by link, not every order of the email.
+        granted = guest_access.granted(request)
+        own_orders = own_orders.filter(public_id__in=granted)
+        own_returns = own_returns.filter(order__public_id__in=granted)
+    orders = orders_for_decisions(own_orders.order_by("-placed_at", "-pk"))
     page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
-    returns = list(
-        ReturnRequest.objects.filter(buyer=request.user)
-        .select_related("order")
-        .order_by("-created_at", "-pk")
-    )
+    returns = list(own_returns.select_related("order").order_by("-created_at", "-pk"))
     returns_by_order: dict[int, list[ReturnRequest]] = {}
     for return_request in returns:
         returns_by_order.setdefault(return_request.order_id, []).append(return_request)
     links = PolicyLinks(request)
     rules_cache: dict = {}
     rows = [order_row(order, at, links, rules_cache, returns_by_order) for order in page]
+    drafts = latest_drafts_by_order(request.user, [row.order.pk for row in rows])
+    for row in rows:
+        row.draft_id = drafts.get(row.order.pk)
     return render(
         request,
         "return_portal/orders.html",
@@ -130,5 +140,6 @@ def order_list(request):
             "rows": rows,
             "open_returns": [r for r in returns if r.is_open],
             "past_returns": [r for r in returns if not r.is_open],
+            "guest": guest,
         },
     )

@@ -3,8 +3,9 @@
 Each step is a plain form that posts and redirects (works without JavaScript);
 with htmx the form swaps only the step (`#return-step`) and the answer is the
 next step's partial with its URL pushed. What the buyer chose so far is a
-`Draft` kept in their session, keyed by the draft id in the URL: a draft
-id that is not in the session is a 404, so drafts never cross buyers. Every
+`Draft` kept in the database under their account (draft.py), keyed by the
+draft id in the URL: a draft id that is not the buyer's is a 404, so drafts
+never cross buyers, and survive signing out and in again. Every
 check is the service's (`steps.check_*`); confirm runs them all again. What
 each step shows is in wizard_pages.py (its order in wizard_steps.py, its rows
 and choices in wizard_display.py).
@@ -28,55 +29,48 @@ from django_htmx.http import HttpResponseClientRedirect
 from marketplace.models import Order
 
 from .. import photos
+from ..citations import PolicyLinks
 from ..confirm import confirm_return
-from ..draft import Draft, StepError, buyer_order
+from ..draft import (
+    MAX_DRAFTS,
+    Draft,
+    StepError,
+    buyer_order,
+    create_draft,
+    drop_draft,
+    load_draft,
+    save_draft,
+)
+from ..eligibility_reasons import wording
 from ..models import ReturnRequest
 from ..services import decide_order, orders_for_decisions
 from .wizard_pages import PHOTO_LIMIT, PHOTO_LIMIT_MESSAGE, WizardPage, limited, recheck
 from .wizard_steps import STEPS, BackTo, apply_errors, check_progress, earliest_step, step_url
 
-__all__ = ["STEPS", "confirm", "delete_photo", "start", "step", "upload_photo"]
+__all__ = ["MAX_DRAFTS", "STEPS", "confirm", "delete_photo", "start", "step", "upload_photo"]
 
-DRAFTS = "return_drafts"  # session key: {draft key: Draft.to_session()}, oldest first
-MAX_DRAFTS = 10
 CREATE_LIMIT = (10, 60 * 60)  # returns confirmed per buyer per hour
 TOO_MANY_REQUESTS = 429
 UNPROCESSABLE = 422
 
-# --- drafts in the session ------------------------------------------------------------
-
-
-def _session_drafts(request) -> dict:
-    return request.session.get(DRAFTS, {})
-
-
-def _save_draft(request, draft: Draft) -> None:
-    drafts = dict(_session_drafts(request))
-    drafts.pop(draft.key, None)  # re-inserted last: the newest
-    drafts[draft.key] = draft.to_session()
-    while len(drafts) > MAX_DRAFTS:
-        drafts.pop(next(iter(drafts)))
-    request.session[DRAFTS] = drafts
-
-
-def _drop_draft(request, key: str) -> None:
-    drafts = dict(_session_drafts(request))
-    if drafts.pop(key, None) is not None:
-        request.session[DRAFTS] = drafts
+# --- drafts (kept in the database, the buyer's: draft.py) -----------------------------
 
 
 def _load(request, draft_id: uuid.UUID) -> tuple[Draft, Order]:
     """The buyer's draft and its order (lines ready to judge), else 404."""
-    data = _session_drafts(request).get(draft_id.hex)
-    if data is None:
+    draft = load_draft(request.user, draft_id)
+    if draft is None:
         raise Http404
-    draft = Draft.from_session(data)
+    return draft, _order_of(request, draft)
+
+
+def _order_of(request, draft: Draft) -> Order:
     order = orders_for_decisions(
         Order.objects.filter(pk=draft.order_id, buyer=request.user)
     ).first()
     if order is None:
         raise Http404
-    return draft, order
+    return order
 
 
 def _redirect(request, url: str):
@@ -99,7 +93,7 @@ def _back_to(request, draft, back: BackTo, page: WizardPage | None = None):
 
 
 def _already_confirmed(request, draft_id):
-    """A draft no longer in the session may have become a return (a replayed
+    """A draft no longer found may have become a return (a replayed
     confirm, a double click, the browser's Back button): show that return.
     Otherwise, or when it is another buyer's, 404."""
     done = ReturnRequest.objects.filter(idempotency_key=draft_id.hex, buyer=request.user).first()
@@ -119,13 +113,16 @@ def start(request, order_id):
         raise Http404
     decisions = decide_order(order, timezone.now())
     if not any(decision.eligible for _line, decision in decisions):
+        links = PolicyLinks(request)
+        lines = [
+            (line, wording(line, decision, links, order.market)) for line, decision in decisions
+        ]
         return render(
             request,
             "return_portal/start/not_returnable.html",
-            {"order": order, "decisions": decisions},
+            {"order": order, "decisions": decisions, "lines": lines},
         )
-    draft = Draft(order_id=order.pk)
-    _save_draft(request, draft)
+    draft = create_draft(request.user, order)
     return _redirect(request, step_url(draft, "items"))
 
 
@@ -134,9 +131,10 @@ def start(request, order_id):
 def step(request, draft_id, step):
     if step not in STEPS:
         raise Http404
-    if draft_id.hex not in _session_drafts(request):
+    draft = load_draft(request.user, draft_id)
+    if draft is None:
         return _already_confirmed(request, draft_id)
-    draft, order = _load(request, draft_id)
+    order = _order_of(request, draft)
     page = WizardPage(request, draft, order, timezone.now())
     try:
         progress = check_progress(order, draft, page.at, step)
@@ -147,7 +145,8 @@ def step(request, draft_id, step):
     if request.method == "POST":
         form = page.form(step, progress, request.POST, request.FILES)
         if page.submit(step, progress, form):
-            _save_draft(request, page.draft)
+            if not save_draft(request.user, page.draft):  # confirmed meanwhile
+                return _already_confirmed(request, draft_id)
             following = STEPS[STEPS.index(step) + 1]
             if request.htmx:
                 next_progress = check_progress(order, page.draft, page.at, following)
@@ -165,9 +164,9 @@ def step(request, draft_id, step):
 @require_POST
 def confirm(request, draft_id):
     key = draft_id.hex
-    if key not in _session_drafts(request):
+    draft = load_draft(request.user, draft_id)
+    if draft is None:
         return _already_confirmed(request, draft_id)
-    draft = Draft.from_session(_session_drafts(request)[key])
     # The confirm is the hot path (bench/confirm_bench.py): confirm_return reads the
     # order and its lines again under its lock, so only ownership is checked here.
     order = get_object_or_404(Order.objects.only("pk"), pk=draft.order_id, buyer=request.user)
@@ -183,7 +182,7 @@ def confirm(request, draft_id):
         draft, order = _load(request, draft_id)
         page = WizardPage(request, draft, order, timezone.now())
         return _back_to(request, draft, BackTo(earliest_step(error.errors), error.errors), page)
-    _drop_draft(request, key)
+    drop_draft(request.user, key)
     return _redirect(request, reverse("return_portal:detail", args=[return_request.public_id]))
 
 

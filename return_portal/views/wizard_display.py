@@ -10,19 +10,17 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.formatting import format_number
 from marketplace.models import Order, OrderLine
 from policy_pages.rules import ShippingMethod
 
 from ..citations import Citation, PolicyLinks
 from ..draft import Draft
 from ..eligibility import Decision
-from ..eligibility_reasons import ReasonCode
-from ..legal_calendar import market_timezone
+from ..eligibility_reasons import Wording, wording
 from ..refunds.clock import REFUND_DAYS
 from ..refunds.estimate import refund_statute
 from ..services import decide_order
@@ -48,9 +46,8 @@ class LineRow:
     # Units the step offers, as judged while still sealed (0: no input, say why).
     returnable: int
     sealed: bool  # sealed hygiene or media: the step asks whether it was unsealed
-    deadline: str = ""
-    citation: Citation = dataclasses.field(default_factory=Citation)
-    notes: tuple[str, ...] = ()
+    # Until when, on what basis, or why not: worded as everywhere (eligibility_reasons).
+    wording: Wording | None = None
 
     @property
     def selectable(self) -> bool:
@@ -59,16 +56,6 @@ class LineRow:
     @property
     def single(self) -> bool:
         return self.returnable == 1
-
-    @property
-    def why_not(self) -> str:
-        return self.decision.reasons[0].message if self.decision.reasons else ""
-
-
-def _local_date(when: datetime | None, market: str) -> str:
-    if when is None:
-        return ""
-    return date_format(timezone.localtime(when, market_timezone(market)), "DATE_FORMAT")
 
 
 def line_rows(order: Order, draft: Draft, at: datetime, links: PolicyLinks):
@@ -88,33 +75,9 @@ def line_rows(order: Order, draft: Draft, at: datetime, links: PolicyLinks):
             returnable=sealed_decision.returnable_quantity if sealed_decision.eligible else 0,
             sealed=line.sealed_hygiene or line.sealed_media,
         )
-        if decision.eligible:
-            row.deadline, row.citation = _deadline(order, line, decision, links)
-            row.notes = tuple(
-                reason.message
-                for reason in decision.reasons
-                if reason.code
-                in (ReasonCode.EXTRA_CONDITIONS, ReasonCode.STATUTORY_PERIOD_NOT_STARTED)
-            )
+        row.wording = wording(line, decision, links, order.market)
         rows.append(row)
     return rows
-
-
-def _deadline(order, line, decision: Decision, links: PolicyLinks) -> tuple[str, Citation]:
-    """The date shown as "Returnable until" and what grants it: the policy clause
-    of the pinned version, or the statute when the legal period ends later."""
-    if decision.deadline is None:
-        return "", Citation()
-    by_code = {reason.code: reason for reason in decision.reasons}
-    window = by_code.get(ReasonCode.WITHIN_POLICY_WINDOW)
-    law = by_code.get(ReasonCode.WITHIN_STATUTORY_PERIOD)
-    if window is not None and decision.deadline == decision.policy_deadline:
-        citation = links.cite(line.pin.version, window.clause)
-    elif law is not None:
-        citation = Citation(statute=law.statute)
-    else:
-        citation = Citation()
-    return _local_date(decision.deadline, order.market), citation
 
 
 @dataclass(frozen=True)
@@ -133,8 +96,9 @@ class Choice:
 
 
 def percent(value) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """The number of a percentage in the reader's digits ("10", "2,5"): the
+    translated sentence places the sign ("+%(bonus)s %% de bonus")."""
+    return format_number(value)
 
 
 def refund_rule(order, checked, rules, version, links) -> dict:

@@ -3,9 +3,10 @@ that decides whether the answer holds, and the rendering.
 
 `WizardPage` builds the step's form from the draft, checks a posted answer with
 the step's service check (`steps.check_*`) and renders the step: the whole
-page, or only `#return-step` for htmx. The views (wizard.py) keep the draft in
-the session and choose where to go next; the order of the steps is in
-wizard_steps.py, what the steps show besides their forms in wizard_display.py.
+page, or only `#return-step` for htmx. The views (wizard.py) keep the draft
+(the buyer's, in the database: draft.py) and choose where to go next; the order
+of the steps is in wizard_steps.py, what the steps show besides their forms in
+wizard_display.py.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ..models import ItemCondition
 from ..refunds.credit import selection_bonus, validity_months
 from ..refunds.estimate import shipping_cost, shipping_payer
 from . import wizard_exchange
+from .seller_groups import by_seller
 from .wizard_display import SHIPPING_HINTS, Choice, line_rows, percent, refund_rule
 from .wizard_steps import (
     STEP_HEADINGS,
@@ -193,6 +195,7 @@ class WizardPage:
             }
             for row in self.rows
         ]
+        context["seller_groups"] = by_seller(context["rows"], lambda item: item["row"].line)
         context["items_errors"] = form.non_field_errors()
 
     def _reason_context(self, context, progress, form) -> None:

@@ -58,6 +58,7 @@ BUYERS_OWN = (
     "return_portal:withdraw",
     "return_portal:withdraw_confirm",
     "return_portal:photo",
+    "return_portal:line_image",
     "return_portal:detail",
     "return_portal:status",
     "return_portal:messages",
@@ -78,6 +79,9 @@ NOT_WALKED = (
     "return_portal:step",
     "account_confirm_email",
     "account_reset_password_from_key",
+    "guest_open_order",  # a guest's emailed link (tests/accounts/test_guest_access.py)
+    "csat_answer",  # a survey's emailed token (tests/insights/test_csat.py)
+    "csat_opt_out",
     "wagtailcore_authenticate_with_password",
     "wagtail_serve",
     "wagtaildocs_serve",

@@ -49,6 +49,7 @@ PORTAL_PARAMS = {
     "order_id": lambda w: w.order.public_id,
     "return_id": lambda w: w.return_a.public_id,
     "photo_id": lambda w: w.photo.public_id,
+    "line": lambda w: w.order.lines.values_list("reference", flat=True).first(),
     "reference": lambda w: w.support.reference,
 }
 

@@ -63,8 +63,15 @@ def _open_page(browser, settings):
 @pytest.fixture
 def page(browser):
     context, page = _open_page(browser, DESKTOP)
+    # E2E_CONSOLE_STRICT=1: any console error or uncaught exception fails the test
+    # (tests/e2e/test_console_clean.py always checks its own pages).
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
+    if os.environ.get("E2E_CONSOLE_STRICT") and errors:
+        pytest.fail(f"console errors: {errors}")
 
 
 @pytest.fixture

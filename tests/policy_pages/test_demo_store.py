@@ -71,7 +71,7 @@ def test_checkout_lists_each_item_with_its_sellers_policy(client, demo_policies)
     assert html.count("Sold by a professional seller: EU consumer rights apply.") == 2
     assert 'data-policy="atelier-lumiere-returns"' in html
     assert 'data-policy="return-policy"' in html  # no policy of its own: the marketplace's
-    assert "Total: 83.50 EUR" in html
+    assert "Total: €83.50" in html
 
 
 def test_the_demo_store_speaks_the_requested_language(client, demo_policies):

@@ -543,7 +543,7 @@ def test_flags_may_be_given_as_codes():
 def test_message_cites_the_date_and_the_clause():
     decision = decide(make_rules(), make_line(), paris(2026, 3, 20))
     with translation.override("en"):
-        assert decision.reasons[0].message == "Returnable until April 1, 2026 under §2.1."
+        assert decision.reasons[0].message == "Returnable until 1 April 2026 under §2.1."
 
 
 def test_statutory_message_cites_the_statute():
@@ -552,7 +552,7 @@ def test_statutory_message_cites_the_statute():
     assert statutory.clause == ""
     with translation.override("en"):
         assert statutory.message == (
-            "Returnable until March 16, 2026 under the legal right of withdrawal "
+            "Returnable until 16 March 2026 under the legal right of withdrawal "
             "(Directive 2011/83/EU Art. 9; C. consom. L221-18)."
         )
 

@@ -86,6 +86,7 @@ def owner_data(policies, reasons, buyer, monkeypatch, tmp_path):
         "return_id": [r.public_id for r in returns],
         "photo_id": [p.public_id for p in photos],
         "step": ["items"],
+        "line": ["A"],  # a line's reference, under the order's id (its product image)
     }
 
 

@@ -208,8 +208,11 @@ def test_the_whole_way_from_request_to_closed(
         "resolved",
         "closed",
     ]
-    # One per change of status, and the refund paid (refunds.paid_email).
-    assert OutboxMessage.objects.filter(return_request=return_request).count() == 7
+    # One per change of status, and the refund paid (refunds.paid_email); besides,
+    # once settled, the satisfaction survey (insights.csat).
+    sent = OutboxMessage.objects.filter(return_request=return_request)
+    assert sent.exclude(kind__startswith="csat_").count() == 7
+    assert sent.filter(kind="csat_invite").count() == 1
     refund = return_request.refunds.get()
     assert refund.amount == Decimal("99.80")
     assert refund.status == "succeeded"

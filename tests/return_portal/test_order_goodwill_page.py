@@ -95,7 +95,7 @@ def test_the_operator_refunds_an_order_without_a_return(client, operator, order)
         operator,
     )
     page = client.get(URL).content.decode()
-    assert "Goodwill refund of 15.00 EUR booked for order ORD-1001." in page
+    assert "Goodwill refund of €15.00 booked for order ORD-1001." in page
 
 
 def test_seller_staff_refund_an_order_all_of_whose_lines_are_theirs(client, seller_staff, order):
@@ -153,8 +153,8 @@ def test_more_than_remains_is_a_field_error_that_says_what_remains(client, opera
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "At most 4.80 EUR remains to be refunded." in html
-    assert "Order ORD-1001: at most 4.80 EUR remains to be refunded." in html
+    assert "At most €4.80 remains to be refunded." in html
+    assert "Order ORD-1001: at most €4.80 remains to be refunded." in html
     assert goodwill_refunds() == [("ORD-1001", D("50.00"))]
 
 
@@ -210,7 +210,7 @@ def test_the_page_named_with_an_order_says_what_remains_of_it(client, seller_sta
 
     html = client.get(URL, {"order": "ORD-1001"}).content.decode()
 
-    assert "Order ORD-1001: at most 54.80 EUR remains to be refunded." in html
+    assert "Order ORD-1001: at most €54.80 remains to be refunded." in html
     for odd in ("ORD\x00", "O" * 500, "ORD-9999"):
         response = client.get(URL, {"order": odd})
         assert response.status_code in (200, 400)  # a NUL in a URL: 400 before the view

@@ -129,7 +129,7 @@ def test_one_of_two_items_is_withdrawn_with_the_units_and_the_method_chosen(
     assert email.to == [buyer.email]
     assert "- 2 × Oxford shirt" in email.body
     assert "Derby shoes" not in email.body
-    assert "Return method: Prepaid label — 5.90 EUR" in email.body
+    assert "Return method: Prepaid label — €5.90" in email.body
     notice = timezone.localtime(withdrawal.notice_at, timezone.get_default_timezone())
     assert notice.strftime("%H:%M:%S") in email.body
     assert withdrawal.notice_at.astimezone(UTC).isoformat()[:19] in email.body

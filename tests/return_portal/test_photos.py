@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from return_portal.models import ReturnPhoto
+from return_portal.models import ReturnDraft, ReturnPhoto
 from return_portal.tasks import sweep_returns
 from tests.factories import UserFactory
 from tests.return_portal import test_wizard as wizard_tests
@@ -215,6 +215,8 @@ def test_the_sweep_deletes_photos_of_drafts_left_unconfirmed(signed_in, draft, s
     ReturnPhoto.objects.filter(pk=abandoned.pk).update(
         created_at=timezone.now() - timedelta(days=settings.RETURN_DRAFT_PHOTO_DAYS, minutes=1)
     )
+    # The draft expired: a live draft keeps its photos (test_drafts_in_db.py).
+    ReturnDraft.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
 
     outcome = sweep_returns()
 

@@ -12,10 +12,12 @@ SEEDERS = [
     "policy_pages.seeding.seed_policies",
     "helpcenter.seeding.seed_help_center",
     "policy_pages.demo_orders.seed_demo_orders",
+    "marketplace.demo_images.seed_line_images",  # after the orders: drawn, never fetched
     "return_portal.seeding.seed_reasons",
     "return_portal.seeding.seed_demo_returns",  # after the orders and the reasons
     "return_portal.seeding.seed_staff_permissions",  # after accounts' staff groups
     "return_portal.seeding.seed_seller_staff",  # after the users and the orders' sellers
+    "insights.history.seed_demo_history",  # a year for the KPI dashboard, after the reasons
 ]
 
 

@@ -1,0 +1,1 @@
+"""Django date formats per language (FORMAT_MODULE_PATH); see en/formats.py."""
