@@ -13,10 +13,12 @@ those (return_portal.guest_scope). Account pages, store credit and support
 requests are not a guest's (`GuestSessionMiddleware`: 404). Staff never get a
 link, and a link never signs staff in.
 
-Signing up later with the same email (`GuestAwareSignupForm` and the adapter)
-turns the guest row into the account, so its orders, returns and messages stay
-with it; until the email is confirmed the row stays a guest and shows no order
-without a link, so a sign-up alone never opens anyone's orders.
+The guest row becomes an account, keeping its orders, returns and messages,
+when its buyer sets a password through the reset link emailed to its address
+(`promote_guest_on_password_reset`). Signing up with that email answers as for
+any existing account (allauth emails "an account already exists", with the
+reset link): a sign-up form proves nothing, so it never sets a password on
+someone's guest row.
 
 Nothing here knows orders (accounts imports no app): the portal calls these.
 """
@@ -25,7 +27,6 @@ from __future__ import annotations
 
 import re
 
-from allauth.account.forms import SignupForm
 from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib.auth import get_user_model, login
@@ -78,7 +79,9 @@ def email_has_account(email: str) -> bool:
     such a buyer signs in; no guest row may take the email from them."""
     return (
         get_user_model().objects.filter(email__iexact=email, is_guest=False).exists()
-        or EmailAddress.objects.filter(email__iexact=email, user__is_guest=False).exists()
+        or EmailAddress.objects.filter(
+            email__iexact=email, user__is_guest=False, verified=True
+        ).exists()
     )
 
 
@@ -86,7 +89,12 @@ def holder_of(email: str):
     """The user `email` belongs to (their address, or another address of theirs), or None."""
     user = get_user_model().objects.filter(email__iexact=email).first()
     if user is None:
-        address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+        # An address someone added but never verified is not theirs.
+        address = (
+            EmailAddress.objects.filter(email__iexact=email, verified=True)
+            .select_related("user")
+            .first()
+        )
         user = address.user if address is not None else None
     return user
 
@@ -163,7 +171,8 @@ class GuestSessionMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not is_guest_session(request) or not request.user.is_authenticated:
+        # A guest session, or a guest row signed in any other way: only its orders.
+        if not restricted(request):
             return None
         if request.path_info.startswith(ADMIN_PREFIX):
             raise Http404
@@ -176,23 +185,21 @@ class GuestSessionMiddleware:
         return None
 
 
-class GuestAwareSignupForm(SignupForm):
-    """allauth's sign-up, where an email held only by a guest row is free: the
-    adapter turns that row into the account (`guest_row_for_signup`)."""
-
-    def validate_unique_email(self, value):
-        if guest_holding(value) is not None and not email_has_account(value):
-            self.account_already_exists = False
-            return value
-        return super().validate_unique_email(value)
-
-
-def guest_holding(email: str):
-    return (
-        get_user_model()
-        .objects.filter(email__iexact=(email or "").strip(), is_guest=True, is_active=True)
-        .first()
+def promote_guest_on_password_reset(sender, request, user, **kwargs):
+    """A guest row becomes an account when its buyer sets a password through the
+    reset link sent to its email: that link, not a sign-up form, proves the
+    address. (Signing up with a guest's email is "an account already exists":
+    allauth emails a reset link, so nobody can set a password on another's row.)"""
+    if not getattr(user, "is_guest", False):
+        return
+    user.is_guest = False
+    user.save(update_fields=["is_guest"])
+    address, _created = EmailAddress.objects.get_or_create(
+        user=user, email__iexact=user.email, defaults={"email": user.email, "primary": True}
     )
+    if not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
 
 
 class FindOrderForm(forms.Form):

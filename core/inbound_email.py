@@ -211,7 +211,11 @@ class MailgunReplyView(MailgunInboundWebhookView):
             logger.warning("Inbound email webhook: not a Mailgun inbound message.")
             return HttpResponseBadRequest()
         for event in events:
-            outcome = receive(event.message, self.handlers)
+            try:
+                outcome = receive(event.message, self.handlers)
+            except Exception:  # a hostile or broken email: never a 500 the provider retries
+                logger.exception("Inbound email %s could not be read.", event.event_id)
+                outcome = "unparseable"
             logger.info("Inbound email %s: %s", event.event_id, outcome)
         return HttpResponse()
 

@@ -299,7 +299,12 @@ def self_service(start=None, end=None) -> dict:
     total = sessions.aggregate(total=Sum("sessions"))["total"] or 0
     # What the cache still holds (all of it without beat, as under make run).
     last = min(end or timezone.localdate(), timezone.localdate())
-    first = max(start or last - datetime.timedelta(days=30), last - datetime.timedelta(days=366))
+    try:
+        first = max(
+            start or last - datetime.timedelta(days=30), last - datetime.timedelta(days=366)
+        )
+    except OverflowError:  # an end in year 1: the cache holds nothing so old
+        first = last + datetime.timedelta(days=1)
     days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
     total += sum(buffered_sessions(days).values())
     submitted = requests_.count()

@@ -23,6 +23,12 @@ from .models import ReturnDay, SalesDay
 
 SIGNIFICANCE = 0.001
 MIN_RATIO = 1.5
+# A seller's staff see a flag only when its baseline pools at least this many others.
+MIN_PEERS_FOR_SELLERS = 3
+
+
+def shown_to_sellers(flag: Flag) -> bool:
+    return flag.peers >= MIN_PEERS_FOR_SELLERS
 
 
 def binomial_tail(successes: int, trials: int, p: float) -> float:
@@ -34,16 +40,28 @@ def binomial_tail(successes: int, trials: int, p: float) -> float:
     if p >= 1 or successes > trials:
         return 1.0 if p >= 1 else 0.0
     log_p, log_q = math.log(p), math.log1p(-p)
-    log_terms = [
-        math.lgamma(trials + 1)
-        - math.lgamma(k + 1)
-        - math.lgamma(trials - k + 1)
-        + k * log_p
-        + (trials - k) * log_q
-        for k in range(successes, trials + 1)
-    ]
-    top = max(log_terms)
-    return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in log_terms))
+    log_n = math.lgamma(trials + 1)
+
+    def log_term(k):
+        return (
+            log_n
+            - math.lgamma(k + 1)
+            - math.lgamma(trials - k + 1)
+            + k * log_p
+            + (trials - k) * log_q
+        )
+
+    # Past the mode the terms only fall: stop once they no longer count
+    # (e^-40 of the largest), so five years of sales cost a few hundred terms.
+    mode = max(successes, math.floor((trials + 1) * p))
+    top = max(log_term(successes), log_term(min(mode, trials)))
+    total = 0.0
+    for k in range(successes, trials + 1):
+        term = log_term(k)
+        if k > mode and term < top - 40:
+            break
+        total += math.exp(term - top)
+    return min(1.0, math.exp(top) * total)
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,9 @@ class Flag:
     out_of: int  # units sold (rate) or units returned (reason)
     baseline: float  # the category's rate or share without this one
     p_value: float
+    # How many others the baseline is made of: with one or two, it would tell a
+    # seller's staff a competitor's figures (`shown_to_sellers`).
+    peers: int = 0
 
     @property
     def rate(self) -> float:
@@ -114,8 +135,10 @@ def _by(model, filters, key_field, value):
 def _rate_flags(level, sold, back, shown):
     per_category_sold: dict[str, int] = defaultdict(int)
     per_category_back: dict[str, int] = defaultdict(int)
+    members: dict[str, int] = defaultdict(int)
     for (category, *_), units in sold.items():
         per_category_sold[category] += units
+        members[category] += 1
     for (category, *_), units in back.items():
         per_category_back[category] += units
     found = []
@@ -144,6 +167,7 @@ def _rate_flags(level, sold, back, shown):
                     returned,
                     units_sold,
                     *judged,
+                    peers=members[category] - 1,
                 )
             )
     return found
@@ -161,7 +185,9 @@ def _reason_flags(everyone, shown):
             row["reason"]
         ] += row["units"]
     category_reason: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    sellers_in: dict[str, int] = defaultdict(int)
     for (category, _seller, _name), reasons in by_seller.items():
+        sellers_in[category] += 1
         for reason, units in reasons.items():
             category_reason[category][reason] += units
     found = []
@@ -189,6 +215,7 @@ def _reason_flags(everyone, shown):
                         units,
                         total,
                         *judged,
+                        peers=sellers_in[category] - 1,
                     )
                 )
     return found

@@ -20,7 +20,7 @@ from core.public_url import public_url
 from marketplace.models import ProductCategory
 from marketplace.scoping import scope_of_user
 
-from .attention import SIGNIFICANCE, flags
+from .attention import MIN_PEERS_FOR_SELLERS, SIGNIFICANCE, flags, shown_to_sellers
 from .dashboard import reason_labels, returns_list_url
 from .filters import Filters
 from .forms import DashboardFilterForm, check_scope
@@ -62,12 +62,20 @@ class AttentionView(WagtailAdminTemplateMixin, TemplateView):
         # product or reason filter, which would leave nothing to compare with.
         period_fields = [form[name] for name in ("start", "end", "market", "seller")]
         context = self.get_context_data(
-            form=form, period_fields=period_fields, significance=SIGNIFICANCE
+            form=form,
+            period_fields=period_fields,
+            significance=SIGNIFICANCE,
+            operator=scope_of_user(request.user).everything,
+            min_peers=MIN_PEERS_FOR_SELLERS,
         )
         if not form.is_valid():
             return TemplateResponse(request, self.template_name, context, status=400)
         filters = form.filters()
-        rows = described(flags(filters), language)
+        found = flags(filters)
+        operator = scope_of_user(request.user).everything
+        if not operator:
+            found = [flag for flag in found if shown_to_sellers(flag)]
+        rows = described(found, language)
         for row in rows:
             flag = row["flag"]
             scoped = Filters(
@@ -94,7 +102,11 @@ def send_weekly(today: dt.date | None = None) -> int:
     everything = flags(period)
     sent = 0
     for user, scope in weekly_recipients():
-        mine = [f for f in everything if scope.everything or f.seller_id in scope.seller_ids]
+        mine = [
+            f
+            for f in everything
+            if scope.everything or (f.seller_id in scope.seller_ids and shown_to_sellers(f))
+        ]
         if not mine:
             continue
         language = getattr(user, "preferred_language", "") or "en"

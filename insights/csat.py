@@ -82,7 +82,7 @@ def invite(return_id: int) -> CsatSurvey | None:
     """Create the closed return's survey and queue its email, once."""
     with transaction.atomic():
         return_request = (
-            ReturnRequest.objects.select_for_update()
+            ReturnRequest.objects.select_for_update(of=("self",))
             .select_related("order", "buyer")
             .filter(pk=return_id)
             .first()
@@ -131,7 +131,7 @@ def remind(now: dt.datetime | None = None) -> int:
     for pk in list(due[:500]):
         with transaction.atomic():
             survey = (
-                CsatSurvey.objects.select_for_update()
+                CsatSurvey.objects.select_for_update(of=("self",))
                 .select_related("return_request__order", "return_request__buyer")
                 .get(pk=pk)
             )

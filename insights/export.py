@@ -8,6 +8,7 @@ from io import StringIO
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
 SECTIONS = ("rates", "reasons", "resolutions", "stages", "deadlines", "inspections")
 
 
@@ -106,8 +107,9 @@ def csv_response(section: str, context: dict) -> HttpResponse:
     buffer = StringIO()
     writer = csv.writer(buffer)
     for row in rows_for(section, context):
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in "=+-@" else c for c in row])
+        # A cell starting with = + - @ (or a tab or return before one) would run as
+        # a formula in a spreadsheet.
+        writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in FORMULA else c for c in row])
     filters = context["data"].filters
     name = f"returns-{section}-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

@@ -22,6 +22,7 @@ BREAKDOWN_CHOICES = [
     ("seller", _("Seller")),
     ("sku", _("Product (SKU)")),
     ("market", _("Market")),
+    ("period", _("Week or month")),
 ]
 CURRENCIES = [("EUR", "EUR"), ("GBP", "GBP"), ("SEK", "SEK"), ("PLN", "PLN"), ("CZK", "CZK")]
 
@@ -80,8 +81,25 @@ class DashboardFilterForm(forms.Form):
             return True
         return not self.scope.filter(Seller.objects.filter(pk=int(wanted)), field="pk").exists()
 
+    def clean_start(self):
+        return self._plausible(self.cleaned_data.get("start"))
+
+    def clean_end(self):
+        return self._plausible(self.cleaned_data.get("end"))
+
+    def _plausible(self, day):
+        """Roll-ups start with the marketplace: a date before 2000 or after next
+        year is a typing slip (and 0001-01-01 minus a period does not exist)."""
+        if day is not None and not (2000 <= day.year <= timezone.localdate().year + 1):
+            raise forms.ValidationError(
+                _("Choose a date between 2000 and next year."), code="range"
+            )
+        return day
+
     def clean(self):
         data = super().clean()
+        if self.errors:
+            return data
         today = timezone.localdate()
         end = data.get("end") or today
         start = data.get("start") or end - dt.timedelta(days=DEFAULT_DAYS - 1)

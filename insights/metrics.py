@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 
 from return_portal.models import ReturnReason
 
@@ -82,16 +83,46 @@ def return_rate(filters: Filters) -> Rate:
     )
 
 
+# Up to this many days a period is shown week by week, beyond it month by month.
+WEEKLY_UP_TO_DAYS = 92
+
+
+def period_key(filters: Filters):
+    """The period breakdown's grouping: ISO weeks or calendar months."""
+    if filters.days <= WEEKLY_UP_TO_DAYS:
+        return TruncWeek("day"), "week"
+    return TruncMonth("day"), "month"
+
+
+def period_label(start, unit: str) -> str:
+    if unit == "week":
+        year, week, _weekday = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{start:%Y-%m}"
+
+
 def return_rates_by(filters: Filters, breakdown: str) -> list[Rate]:
-    """One row per category, seller, product or market, highest unit rate first."""
-    key = BREAKDOWNS[breakdown]
-    rows: dict[str, dict] = defaultdict(lambda: {"us": 0, "ur": 0, "vs": ZERO, "vr": ZERO})
-    for row in _sales(filters).values(key).annotate(units=Sum("units"), value=Sum("value")):
+    """One row per category, seller, product or market, highest unit rate first;
+    or per week or month ("period"), in time order."""
+    if breakdown == "period":
+        grouping, unit = period_key(filters)
+        sold = _sales(filters).annotate(group=grouping)
+        back = _returns(filters).annotate(group=grouping)
+        key = "group"
+    else:
+        sold, back, key, unit = _sales(filters), _returns(filters), BREAKDOWNS[breakdown], ""
+    rows: dict = defaultdict(lambda: {"us": 0, "ur": 0, "vs": ZERO, "vr": ZERO})
+    for row in sold.values(key).annotate(units=Sum("units"), value=Sum("value")):
         rows[row[key] or ""]["us"] += row["units"]
         rows[row[key] or ""]["vs"] += row["value"]
-    for row in _returns(filters).values(key).annotate(units=Sum("units"), value=Sum("value")):
+    for row in back.values(key).annotate(units=Sum("units"), value=Sum("value")):
         rows[row[key] or ""]["ur"] += row["units"]
         rows[row[key] or ""]["vr"] += row["value"]
+    if unit:
+        return [
+            Rate(period_label(group, unit), r["us"], r["ur"], cents(r["vs"]), cents(r["vr"]))
+            for group, r in sorted(rows.items(), key=lambda item: str(item[0]))
+        ]
     rates = [
         Rate(name, r["us"], r["ur"], cents(r["vs"]), cents(r["vr"])) for name, r in rows.items()
     ]

@@ -36,6 +36,8 @@ class Stage(models.TextChoices):
 
 class SlaStep(models.TextChoices):
     APPROVAL = "approval", _("decision on the request")
+    # Within the back office's "inspect within" days of the goods' arrival.
+    INSPECTION = "inspection", _("inspection of the goods received")
     REFUND = "refund", _("refund")
 
 

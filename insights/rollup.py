@@ -23,6 +23,7 @@ from marketplace.models import OrderLine
 from policy_pages.rules import Resolution
 from return_portal.abuse import DEFECT_CHECKS
 from return_portal.models import (
+    BackOfficeSettings,
     Exchange,
     Refund,
     RefundKind,
@@ -294,6 +295,13 @@ def _deadlines(base, returns):
         "pk", "order__market", "reason__code", "approval_due_by"
     ):
         _tally(tally, row, SlaStep.APPROVAL, row["approval_due_by"], decided.get(row["pk"]), now)
+    days = BackOfficeSettings.load().inspection_sla_days
+    reached = milestones(returns)
+    facts = {row["pk"]: row for row in returns.values("pk", "order__market", "reason__code")}
+    for pk, instants in reached.items():
+        if "received" in instants and days:
+            due = instants["received"] + dt.timedelta(days=days)
+            _tally(tally, facts[pk], SlaStep.INSPECTION, due, instants.get("inspected"), now)
     # The refund the law times: the settlement's (a goodwill gesture has no deadline).
     refunds = Refund.objects.filter(
         return_request__in=returns, kind=RefundKind.SETTLEMENT, due_by__isnull=False

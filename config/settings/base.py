@@ -193,7 +193,6 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Signing up with a guest's email takes the guest row over (accounts/guest_access.py).
-ACCOUNT_FORMS = {"signup": "accounts.guest_access.GuestAwareSignupForm"}
 # allauth's defaults, spelled out so the limits are visible and reviewable.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",

@@ -401,33 +401,39 @@ def test_an_account_holder_is_told_to_sign_in_without_a_link(client, policies, r
 # --- signing up later --------------------------------------------------------------
 
 
-def test_signing_up_with_the_guests_email_keeps_the_orders_once_confirmed(
+def test_signing_up_with_the_guests_email_sets_no_password_the_reset_link_does(
     client, order, django_capture_on_commit_callbacks
 ):
+    """A sign-up proves nothing: on a guest's email it answers as for any account
+    (allauth emails that one exists). The reset link sent to the address turns
+    the guest row, with its orders, into the buyer's account."""
     open_link(client, link_of(client, order))
     guest = User.objects.get(email=EMAIL.lower())
     client.post(reverse("account_logout"))
     mail.outbox.clear()
 
-    response = client.post(
+    client.post(
         reverse("account_signup"),
         {"email": EMAIL, "password1": "a-long-Passw0rd!", "password2": "a-long-Passw0rd!"},
     )
+    guest.refresh_from_db()
+    assert guest.is_guest and not guest.has_usable_password()
+    assert User.objects.filter(email__iexact=EMAIL).count() == 1
 
-    assert response.status_code == 302, response.content.decode()[:2000]
-    account = User.objects.get(email=EMAIL.lower())
-    assert account.pk == guest.pk and account.has_usable_password()
-    # Not confirmed yet: the sign-up alone shows no order.
-    client.force_login(account)
-    assert 'class="order-card"' not in client.get(reverse("return_portal:orders")).content.decode()
-    # The confirmation email's link turns the row into the account.
-    [confirmation] = [m for m in mail.outbox if "/accounts/confirm-email/" in m.body]
-    confirm_url = re.search(r"http://testserver(/accounts/confirm-email/\S+)", confirmation.body)
-    client.post(confirm_url.group(1))
+    mail.outbox.clear()
+    client.post(reverse("account_reset_password"), {"email": EMAIL})
+    [reset] = [m for m in mail.outbox if "/accounts/password/reset/key/" in m.body]
+    reset_url = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", reset.body)
+    form = client.get(reset_url.group(1), follow=True)
+    client.post(
+        form.redirect_chain[-1][0] if form.redirect_chain else reset_url.group(1),
+        {"password1": "a-long-Passw0rd!", "password2": "a-long-Passw0rd!"},
+    )
 
-    account.refresh_from_db()
-    assert not account.is_guest
+    account = User.objects.get(pk=guest.pk)
+    assert not account.is_guest and account.has_usable_password()
     assert EmailAddress.objects.get(user=account).verified
+    client.force_login(account)
     page = client.get(reverse("return_portal:orders")).content.decode()
     assert 'class="order-card"' in page and "Order G-1001" in page
     assert "You are a guest" not in page
@@ -436,6 +442,19 @@ def test_signing_up_with_the_guests_email_keeps_the_orders_once_confirmed(
     client.logout()
     find(client, order.reference, EMAIL)
     assert "/returns/guest/" not in OutboxMessage.objects.order_by("-id").first().body
+
+
+def test_a_second_sign_up_cannot_hijack_the_guest_row(client, order):
+    open_link(client, link_of(client, order))
+    client.post(reverse("account_logout"))
+    for password in ("victim-Passw0rd!1", "attacker-Passw0rd!2"):
+        client.post(
+            reverse("account_signup"),
+            {"email": EMAIL, "password1": password, "password2": password},
+        )
+    guest = User.objects.get(email__iexact=EMAIL)
+    assert guest.is_guest and not guest.has_usable_password()
+    assert not client.login(email=EMAIL, password="attacker-Passw0rd!2")
 
 
 def test_a_sign_up_does_not_take_an_accounts_email(client, db):

@@ -37,7 +37,8 @@ def test_volume_counts_one_return_of_three_units_is_not_flagged():
 def world(policies, reasons):
     a, b, shoes, _coats = two_sellers()
     c = SellerFactory(reference="maison-c")
-    for seller in (a, b, c):
+    d = SellerFactory(reference="maison-d")
+    for seller in (a, b, c, d):
         line = sell(seller, shoes, f"SKU-{seller.pk}", 40, "20.00")
         reason = "arrived-damaged" if seller == a else "too-small"
         count = 16 if seller == a else 2
@@ -86,3 +87,25 @@ def test_the_weekly_email_goes_to_who_may_see_the_flag(world):
     )
     assert {operator.email, own.email} <= recipients
     assert other.email not in recipients
+
+
+def test_seller_staff_see_no_flag_whose_baseline_is_one_or_two_competitors(client, world):
+    a, _b = world
+    # Seller A's shoes sell beside only a few others in a new category of its own.
+    from tests.marketplace.factories import CategoryFactory
+
+    lonely = CategoryFactory(code="hats")
+    line = sell(a, lonely, "HAT-A", 40, "20.00")
+    other = sell(SellerFactory(reference="maison-e"), lonely, "HAT-E", 40, "20.00")
+    for _ in range(16):
+        request_return(line, 1, "too-small")
+    request_return(other, 1, "too-small")
+    rebuild_range(DAY - dt.timedelta(days=7), DAY)
+    hats = [f for f in attention.flags(PERIOD) if f.category == "hats"]
+    assert hats and all(f.peers == 1 for f in hats)
+    url = reverse("insights_attention")
+    params = {"start": PERIOD.start.isoformat(), "end": PERIOD.end.isoformat()}
+    client.force_login(returns_staff_user(operator=False, sellers=[a], with_totp=True))
+    body = client.get(url, params).content.decode()
+    assert "HAT-A" not in body and "<td>Hats</td>" not in body
+    assert 'data-flag="rate-' + str(a.pk) in body  # the shoes flag, pooled over 3 others

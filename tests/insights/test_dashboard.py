@@ -97,6 +97,9 @@ def test_each_section_downloads_as_csv(client, world):
         {"sku": "x" * 500},
         {"market": "ZZ"},
         {"by": "nonsense"},
+        {"end": "0001-01-10"},
+        {"start": "0001-01-01", "end": "0001-01-03"},
+        {"start": "2026-01-01", "end": "9999-12-31"},
     ],
 )
 def test_bad_filters_answer_400_with_a_message(client, world, params):

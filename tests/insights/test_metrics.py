@@ -155,3 +155,14 @@ def test_bad_periods_are_refused():
         Filters(start=DAY, end=DAY - dt.timedelta(days=1))
     with pytest.raises(FilterError):
         Filters(start=dt.date(2020, 1, 1), end=dt.date(2026, 1, 1))
+
+
+def test_return_rates_week_by_week_then_month_by_month(world):
+    weekly = metrics.return_rates_by(WEEK, "period")
+    assert [(r.key, r.units_sold, r.units_returned) for r in weekly] == [("2026-W10", 10, 4)]
+    season = Filters(start=DAY - dt.timedelta(days=119), end=DAY)
+    monthly = metrics.return_rates_by(season, "period")
+    assert [(r.key, r.units_sold, r.units_returned) for r in monthly] == [
+        ("2026-02", 1, 0),
+        ("2026-03", 10, 4),
+    ]

@@ -187,3 +187,18 @@ def test_a_return_counts_on_its_day_in_the_marketplace_time_zone(world):
     assert not ReturnDay.objects.exists()
     rebuild_slice(DAY, a.pk)
     assert ReturnDay.objects.get().day == late_evening.astimezone(PARIS).date() == DAY
+
+
+def test_the_inspection_deadline_counts_from_the_goods_arrival(world):
+    from return_portal.models import BackOfficeSettings
+
+    a, _, lines = world
+    days = BackOfficeSettings.load().inspection_sla_days
+    quick = request_return(lines["boots"], 1, "too-small").return_request
+    slow = request_return(lines["sandals"], 1, "too-small").return_request
+    for request, after in ((quick, days * 24 - 1), (slow, days * 24 + 1)):
+        event(request, ReturnStatus.RECEIVED, MORNING + HOUR)
+        event(request, ReturnStatus.INSPECTED, MORNING + HOUR + after * HOUR)
+    rebuild_slice(DAY, a.pk)
+    inspected = SlaDay.objects.get(step="inspection")
+    assert (inspected.on_time, inspected.late, inspected.overdue) == (1, 1, 0)
