@@ -65,6 +65,13 @@ def test_the_buyers_flow_logs_no_console_error(shop, browser):  # noqa: F811
     expect(page.get_by_role("button", name="Remove photo 1")).to_be_visible()
     page.get_by_role("button", name="Remove photo 1").click()
     expect(page.get_by_role("status")).to_contain_text("Photo removed.")
+    # The swapped-in file input listens for "change" once htmx has processed it
+    # (after its settle); a file chosen before that would go unnoticed.
+    page.wait_for_function(
+        "() => { const input = document.querySelector('#photo-uploader input[type=file]');"
+        " return input && input['htmx-internal-data'] && !document.querySelector("
+        "'.htmx-settling, .htmx-swapping, .htmx-request'); }"
+    )
     page.get_by_label("Add photos").set_input_files(
         files=[{"name": "seam.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}]
     )
